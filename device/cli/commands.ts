@@ -1,0 +1,6 @@
+import type { Command } from './command.js';
+import { startCommand } from './start.js';
+import { doctorCommand } from './doctor.js';
+
+/** Every `booth` subcommand. A new one is a new module and one line here. */
+export const COMMANDS: Command[] = [startCommand, doctorCommand];

@@ -1,0 +1,52 @@
+/**
+ * Every error the booth raises on purpose. Each carries a stable code the kiosk translates
+ * (messageKey), an HTTP status for the one place that maps errors to responses, and details
+ * that say what was expected. Internals of 5xx errors are never sent to a client.
+ */
+export const ERROR_CODES = {
+  BOOTH_ERR_CONFIG_INVALID: { status: 500, key: 'error.config.invalid' },
+  BOOTH_ERR_CONFIG_UNREADABLE: { status: 500, key: 'error.config.unreadable' },
+  BOOTH_ERR_MODEL_INTEGRITY: { status: 503, key: 'error.model.integrity' },
+  BOOTH_ERR_CAMERA_TIMEOUT: { status: 503, key: 'error.camera.timeout' },
+  BOOTH_ERR_CAMERA_FAILED: { status: 503, key: 'error.camera.failed' },
+  BOOTH_ERR_CAMERA_BAD_IMAGE: { status: 503, key: 'error.camera.badImage' },
+  BOOTH_ERR_TABLET_UNAVAILABLE: { status: 503, key: 'error.tablet.unavailable' },
+  BOOTH_ERR_LEDS_UNAVAILABLE: { status: 503, key: 'error.leds.unavailable' },
+  BOOTH_ERR_HARDWARE_NOT_PRESENT: { status: 503, key: 'error.hardware.notPresent' },
+  BOOTH_ERR_BAD_INPUT: { status: 400, key: 'error.input.invalid' },
+  BOOTH_ERR_NOT_FOUND: { status: 404, key: 'error.notFound' },
+  BOOTH_ERR_UNAUTHORIZED: { status: 401, key: 'error.unauthorized' },
+  BOOTH_ERR_FORBIDDEN: { status: 403, key: 'error.forbidden' },
+  BOOTH_ERR_CONFLICT: { status: 409, key: 'error.conflict' },
+  BOOTH_ERR_NOT_READY: { status: 503, key: 'error.notReady' },
+  BOOTH_ERR_INTERNAL: { status: 500, key: 'error.internal' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class BoothError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly messageKey: string;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BoothError';
+    this.code = code;
+    this.statusCode = ERROR_CODES[code].status;
+    this.messageKey = ERROR_CODES[code].key;
+    this.details = Object.freeze({ ...details });
+  }
+}
+
+export function isBoothError(err: unknown, code?: ErrorCode): err is BoothError {
+  return err instanceof BoothError && (code === undefined || err.code === code);
+}
+
+/** Wraps anything thrown into a BoothError, keeping the original as the cause. */
+export function toBoothError(err: unknown, fallback: ErrorCode = 'BOOTH_ERR_INTERNAL'): BoothError {
+  if (err instanceof BoothError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new BoothError(fallback, message, {}, { cause: err });
+}

@@ -1,0 +1,93 @@
+/**
+ * The one typed event bus. The kiosk UI, LEDs, Node-RED and the audit log listen here;
+ * nothing polls. Listeners belong to an owner and are removed with it on stop(); a listener
+ * that throws is isolated and reported, never breaking the emitter or other listeners.
+ */
+
+/** Hardware devices that report state. */
+export type DeviceName = 'camera' | 'tablet' | 'leds';
+export type DeviceState = 'ready' | 'absent' | 'faulty' | 'disconnected' | 'stopped';
+
+/**
+ * Event name -> payload. Features add their events here; payloads are plain data
+ * (they cross into Node-RED and the browser as JSON).
+ */
+export interface BoothEvents {
+  'booth.started': { version: string; hardware: Record<DeviceName, string> };
+  'booth.stopping': { reason: string };
+  'hardware.state': { device: DeviceName; state: DeviceState; adapter: string; detail?: string };
+  'hardware.fault': { device: DeviceName; code: string; message: string };
+  'leds.pattern': { pattern: string };
+  'listener.error': { event: string; owner: string; message: string };
+}
+
+export type EventName = keyof BoothEvents;
+type Listener<K extends EventName> = (payload: BoothEvents[K]) => void;
+
+interface Entry {
+  owner: string;
+  fn: (payload: unknown) => void;
+}
+
+export class EventBus {
+  private readonly listeners = new Map<EventName, Entry[]>();
+  private readonly anyListeners: { owner: string; fn: (event: EventName, payload: unknown) => void }[] = [];
+
+  on<K extends EventName>(owner: string, event: K, fn: Listener<K>): () => void {
+    const entry: Entry = { owner, fn: fn as (payload: unknown) => void };
+    const list = this.listeners.get(event) ?? [];
+    list.push(entry);
+    this.listeners.set(event, list);
+    return () => {
+      const current = this.listeners.get(event);
+      if (current)
+        this.listeners.set(
+          event,
+          current.filter((e) => e !== entry),
+        );
+    };
+  }
+
+  /** Every event, for the audit log, the kiosk stream and Node-RED. */
+  onAny(owner: string, fn: (event: EventName, payload: unknown) => void): () => void {
+    const entry = { owner, fn };
+    this.anyListeners.push(entry);
+    return () => {
+      const i = this.anyListeners.indexOf(entry);
+      if (i >= 0) this.anyListeners.splice(i, 1);
+    };
+  }
+
+  emit<K extends EventName>(event: K, payload: BoothEvents[K]): void {
+    for (const entry of [...(this.listeners.get(event) ?? [])]) this.call(event, entry.owner, () => entry.fn(payload));
+    for (const entry of [...this.anyListeners]) this.call(event, entry.owner, () => entry.fn(event, payload));
+  }
+
+  /** Removes every listener of an owner: a feature calls this from stop(). */
+  removeOwner(owner: string): void {
+    for (const [event, list] of this.listeners)
+      this.listeners.set(
+        event,
+        list.filter((e) => e.owner !== owner),
+      );
+    for (let i = this.anyListeners.length - 1; i >= 0; i--) {
+      if (this.anyListeners[i]?.owner === owner) this.anyListeners.splice(i, 1);
+    }
+  }
+
+  listenerCount(event?: EventName): number {
+    if (event) return this.listeners.get(event)?.length ?? 0;
+    let n = this.anyListeners.length;
+    for (const list of this.listeners.values()) n += list.length;
+    return n;
+  }
+
+  private call(event: EventName, owner: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      if (event === 'listener.error') return; // never recurse
+      this.emit('listener.error', { event, owner, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}

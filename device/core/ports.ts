@@ -1,0 +1,89 @@
+/**
+ * The ports the services depend on. Each hardware port has a real adapter and a simulator
+ * (device/hardware/*) honouring the same contract, checked by the same test suite.
+ */
+
+/** A wall clock plus a monotonic one; injected so core logic and timeouts are testable. */
+export interface Clock {
+  /** Milliseconds since the epoch (wall clock; may jump when NTP syncs). */
+  now(): number;
+  /** Milliseconds from an arbitrary origin; never goes backwards. */
+  monotonic(): number;
+}
+
+export interface Lifecycle {
+  start(): Promise<void>;
+  /** Idempotent; releases every resource (ports, timers, listeners). */
+  stop(): Promise<void>;
+}
+
+/** Which implementation of a port is in use and why (for logs, /readyz and doctor). */
+export interface AdapterInfo {
+  readonly kind: 'real' | 'sim';
+  /** Short adapter name, e.g. "fswebcam", "folder", "serial", "gpio-sysfs", "memory". */
+  readonly adapter: string;
+  /** Human-readable description (device path, folder). */
+  readonly description: string;
+}
+
+/**
+ * Camera contract: grab() resolves with one JPEG frame or rejects with a BoothError
+ * (BOOTH_ERR_CAMERA_TIMEOUT after timeoutMs, BOOTH_ERR_CAMERA_FAILED, BOOTH_ERR_CAMERA_BAD_IMAGE).
+ * A grab that times out leaves no process or file behind. Frames are never written to
+ * persistent storage.
+ */
+export interface Camera extends Lifecycle {
+  readonly info: AdapterInfo;
+  grab(options?: { timeoutMs?: number }): Promise<CameraFrame>;
+}
+
+export interface CameraFrame {
+  /** JPEG bytes. */
+  jpeg: Buffer;
+  width: number;
+  height: number;
+  /** Monotonic time the frame was taken. */
+  at: number;
+}
+
+/** One chunk of raw bytes from the tablet, stamped with its monotonic arrival time. */
+export interface TabletChunk {
+  bytes: Buffer;
+  at: number;
+}
+
+export type TabletState = 'closed' | 'opening' | 'open' | 'disconnected';
+
+/**
+ * Tablet contract: after start() the port opens (or keeps retrying with backoff); every byte
+ * chunk that arrives goes to the data listeners in order with its arrival time. A disconnect
+ * emits state 'disconnected' and the adapter reopens with backoff until stop(). write() sends
+ * raw bytes (protocol commands) and rejects when the port is not open. stop() closes the port.
+ */
+export interface Tablet extends Lifecycle {
+  readonly info: AdapterInfo;
+  readonly state: TabletState;
+  onData(listener: (chunk: TabletChunk) => void): () => void;
+  onState(listener: (state: TabletState, detail?: string) => void): () => void;
+  write(bytes: Buffer): Promise<void>;
+  /** Discards bytes received but not yet read (after a protocol reset). */
+  flush(): Promise<void>;
+  /** Changes the line speed (protocols that probe 38400 then 19200). */
+  setBaudRate(baudRate: number): Promise<void>;
+}
+
+export type LedColor = 'red' | 'green' | 'amber';
+export const LED_COLORS: readonly LedColor[] = ['red', 'green', 'amber'];
+export type LedPatternName = 'off' | 'idle' | 'busy' | 'success' | 'failure' | 'offline' | 'fault';
+
+/**
+ * Leds contract: setPattern() switches to a named pattern at once (a blinking pattern keeps
+ * blinking until the next call); set() drives one LED directly (doctor's LED check);
+ * stop() turns every LED off and releases the pins.
+ */
+export interface Leds extends Lifecycle {
+  readonly info: AdapterInfo;
+  readonly pattern: LedPatternName;
+  setPattern(pattern: LedPatternName): void;
+  set(color: LedColor, on: boolean): void;
+}

@@ -1,0 +1,32 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { Logger } from 'pino';
+import { errorHandler } from './errors.js';
+import { healthRoutes, type ReadinessSource } from './health.js';
+
+export interface AppDeps {
+  logger: Logger;
+  readiness: ReadinessSource;
+  /** Folder of the kiosk page (device/ui). */
+  uiDir: string;
+  /** Feature routes registered by later features (kiosk API, admin). */
+  plugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+/**
+ * The kiosk-facing HTTP app. Thin: routes validate with schemas and call features.
+ * Listens on loopback only (config http.host); the sync API has its own mTLS listener.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: true,
+  });
+  app.setErrorHandler(errorHandler);
+  await app.register(healthRoutes, { source: deps.readiness });
+  for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  await app.register(fastifyStatic, { root: deps.uiDir, prefix: '/', index: ['index.html'] });
+  return app;
+}

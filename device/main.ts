@@ -1,0 +1,157 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { BoothConfig } from './config/schema.js';
+import type { Clock } from './core/ports.js';
+import type { DeviceName, DeviceState } from './core/events.js';
+import { EventBus } from './core/events.js';
+import { toBoothError } from './core/errors.js';
+import { buildApp } from './http/app.js';
+import { hostPaths } from './paths.js';
+import { selectHardware, type Hardware } from './hardware/select.js';
+import { systemClock } from './hardware/system-clock.js';
+import { DataDir } from './store/data-dir.js';
+import { verifyModels, type ModelCheck } from '../provisioning/models.mjs';
+import { BOOTH_VERSION } from './version.js';
+
+export interface BoothDeps {
+  config: BoothConfig;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/**
+ * The composition root: config -> adapters -> services -> server. Features are started in
+ * order and stopped in reverse; constructing the Booth does no I/O.
+ */
+export class Booth {
+  readonly bus = new EventBus();
+  readonly clock: Clock;
+  readonly dataDir: DataDir;
+  hardware: Hardware | null = null;
+  app: FastifyInstance | null = null;
+  private models: ModelCheck[] = [];
+  private readonly deviceStates = new Map<DeviceName, { state: DeviceState; detail: string }>();
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly deps: BoothDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.dataDir = new DataDir(deps.config.dataDir);
+  }
+
+  get config(): BoothConfig {
+    return this.deps.config;
+  }
+
+  get log(): Logger {
+    return this.deps.logger;
+  }
+
+  /** Starts everything and listens; resolves with the address the kiosk API is on. */
+  async start(): Promise<string> {
+    const { config, logger } = this.deps;
+    this.bus.on('booth', 'listener.error', (e) => logger.warn(e, 'event listener failed'));
+    this.bus.on('booth', 'hardware.state', (e) => {
+      this.deviceStates.set(e.device, { state: e.state, detail: e.detail ?? e.adapter });
+      logger.info(e, `${e.device}: ${e.state}`);
+    });
+
+    await this.dataDir.open();
+    this.models = await verifyModels(hostPaths().modelsDir).catch((err: unknown) => {
+      logger.error({ err }, 'models manifest unreadable');
+      return [];
+    });
+    for (const m of this.models.filter((c) => !c.ok))
+      logger.error({ model: m.name, reason: m.reason }, 'model failed verification');
+
+    this.hardware = await selectHardware(config, this.clock, (m) => logger.warn(m));
+    for (const choice of this.hardware.choices)
+      logger.info(choice, `${choice.device}: ${choice.chosen} (${choice.reason})`);
+    await this.startDevices(this.hardware);
+
+    this.app = await buildApp({ logger, readiness: this, uiDir: hostPaths().uiDir });
+    const address = await this.app.listen({ host: config.http.host, port: config.http.port });
+    this.hardware.leds.setPattern('idle');
+    this.bus.emit('booth.started', {
+      version: BOOTH_VERSION,
+      hardware: {
+        camera: this.hardware.camera.info.adapter,
+        tablet: this.hardware.tablet.info.adapter,
+        leds: this.hardware.leds.info.adapter,
+      },
+    });
+    return address;
+  }
+
+  private async startDevices(hw: Hardware): Promise<void> {
+    const report = (device: DeviceName, adapter: string, state: DeviceState, detail?: string) =>
+      this.bus.emit('hardware.state', { device, adapter, state, ...(detail ? { detail } : {}) });
+    for (const [name, dev] of [
+      ['camera', hw.camera],
+      ['leds', hw.leds],
+    ] as const) {
+      try {
+        await dev.start();
+        report(name, dev.info.adapter, 'ready', dev.info.description);
+      } catch (err) {
+        const e = toBoothError(err);
+        report(name, dev.info.adapter, 'faulty', e.message);
+        this.bus.emit('hardware.fault', { device: name, code: e.code, message: e.message });
+      }
+    }
+    hw.tablet.onState((state, detail) =>
+      report(
+        'tablet',
+        hw.tablet.info.adapter,
+        state === 'open' ? 'ready' : state === 'closed' ? 'stopped' : 'disconnected',
+        detail,
+      ),
+    );
+    try {
+      await hw.tablet.start();
+    } catch (err) {
+      const e = toBoothError(err);
+      report('tablet', hw.tablet.info.adapter, 'faulty', e.message);
+    }
+  }
+
+  async readiness(): Promise<{ ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }> {
+    const checks = [
+      { name: 'config', ok: true, detail: 'valid' },
+      {
+        name: 'models',
+        ok: this.models.length > 0 && this.models.every((m) => m.ok),
+        detail:
+          this.models.length === 0
+            ? 'not verified'
+            : this.models
+                .filter((m) => !m.ok)
+                .map((m) => `${m.name} ${m.reason}`)
+                .join(', ') || `${this.models.length} verified`,
+      },
+      { name: 'store', ok: this.dataDir.isOpen, detail: this.dataDir.path },
+    ];
+    for (const device of ['camera', 'tablet', 'leds'] as const) {
+      const s = this.deviceStates.get(device);
+      checks.push({ name: device, ok: s?.state === 'ready', detail: s ? `${s.state}: ${s.detail}` : 'not started' });
+    }
+    return { ready: checks.every((c) => c.ok), checks };
+  }
+
+  /** Graceful stop: in-flight requests finish, the serial port closes, LEDs go off. Idempotent. */
+  stop(reason = 'stop'): Promise<void> {
+    this.stopping ??= this.doStop(reason);
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<void> {
+    this.bus.emit('booth.stopping', { reason });
+    await this.app?.close();
+    const hw = this.hardware;
+    if (hw) {
+      await Promise.allSettled([hw.camera.stop(), hw.tablet.stop()]);
+      await hw.leds.stop().catch(() => undefined);
+    }
+    await this.dataDir.close();
+    this.bus.removeOwner('booth');
+  }
+}

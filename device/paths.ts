@@ -1,0 +1,36 @@
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Every host path the booth touches comes from here, each overridable by an environment
+ * variable so tests point the booth at fixture trees instead of the real /sys or /dev.
+ */
+const parentOfDevice = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The project's root folder. Compiled files live in dist/device/, sources in device/. */
+export function projectDir(): string {
+  return parentOfDevice.endsWith('/dist') ? dirname(parentOfDevice) : parentOfDevice;
+}
+
+export interface HostPaths {
+  configFile: string;
+  sysGpio: string;
+  devDir: string;
+  serialById: string;
+  modelsDir: string;
+  uiDir: string;
+  fixturesDir: string;
+}
+
+export function hostPaths(env: NodeJS.ProcessEnv = process.env): HostPaths {
+  const root = projectDir();
+  return {
+    configFile: env.BOOTH_CONFIG_DEFAULT ?? '/etc/booth/booth.json',
+    sysGpio: env.BOOTH_SYSFS_GPIO ?? '/sys/class/gpio',
+    devDir: env.BOOTH_DEV_DIR ?? '/dev',
+    serialById: env.BOOTH_SERIAL_BY_ID ?? '/dev/serial/by-id',
+    modelsDir: env.BOOTH_MODELS_DIR ?? join(root, 'models'),
+    uiDir: join(root, 'device', 'ui'),
+    fixturesDir: join(root, 'test', 'fixtures'),
+  };
+}
