@@ -87,3 +87,36 @@ export interface Leds extends Lifecycle {
   setPattern(pattern: LedPatternName): void;
   set(color: LedColor, on: boolean): void;
 }
+
+/** Kinds of committed records: sign results, audit events (every step, every roster opening), visits. */
+export type RecordKind = 'sign' | 'audit' | 'visit' | 'session';
+
+/** Wall time plus whether the clock was synchronised (booths can start without network time). */
+export interface RecordTime {
+  wall: number;
+  synced: boolean;
+}
+
+/** A record as committed: ordered, hash-chained and signed by the booth (device/store/). */
+export interface CommittedRecord {
+  id: string;
+  seq: number;
+  kind: RecordKind;
+  time: RecordTime;
+  payload: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+  signature: string;
+}
+
+/**
+ * Store contract: commit() resolves only after the record is durable (fsync'd): a record the
+ * kiosk confirmed survives a power cut at any instant. Records are never changed or deleted
+ * before the central server acknowledged them. Blobs (sealed PDFs, signature dynamics) are
+ * content-addressed; `sensitive` blobs (templates, dynamics) are encrypted at rest.
+ */
+export interface RecordStore {
+  commit(input: { kind: RecordKind; payload: Record<string, unknown> }): Promise<CommittedRecord>;
+  putBlob(bytes: Buffer, options?: { sensitive?: boolean }): Promise<string>;
+  getBlob(id: string): Promise<Buffer>;
+}
