@@ -1,0 +1,90 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fetchModels, verifyModels } from '../../../provisioning/models.mjs';
+
+const GOOD = Buffer.from('pretend ONNX bytes: the real thing is verified the same way');
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** A tarball shaped like the npm package: package/model/<file>. */
+async function tarball(dir: string, name: string, bytes: Buffer): Promise<string> {
+  const root = join(dir, `src-${name}`);
+  await mkdir(join(root, 'package', 'model'), { recursive: true });
+  await writeFile(join(root, 'package', 'model', 'fr_tiny.onnx'), bytes);
+  const out = join(dir, `${name}.tgz`);
+  execFileSync('tar', ['-czf', out, '-C', root, 'package']);
+  return out;
+}
+
+let work: string;
+let modelsDir: string;
+beforeEach(async () => {
+  work = await mkdtemp(join(tmpdir(), 'booth-models-'));
+  modelsDir = join(work, 'models');
+  await mkdir(modelsDir);
+  await writeFile(
+    join(modelsDir, 'manifest.json'),
+    JSON.stringify({
+      source: { package: 'faceplugin-face-recognition-js', version: '0.0.1' },
+      models: [
+        {
+          name: 'tiny',
+          path: 'package/model/fr_tiny.onnx',
+          file: 'fr_tiny.onnx',
+          sha256: sha(GOOD),
+          inputs: {},
+          outputs: {},
+        },
+      ],
+    }),
+  );
+});
+
+describe('model fetch and verification', () => {
+  it('installs a model whose sha256 matches, and does not fetch it again', async () => {
+    const checks = await fetchModels({ modelsDir, tarball: await tarball(work, 'good', GOOD) });
+    expect(checks).toEqual([expect.objectContaining({ name: 'tiny', ok: true })]);
+    expect(await readFile(join(modelsDir, 'fr_tiny.onnx'))).toEqual(GOOD);
+    // Idempotent: a verified file needs no source at all.
+    const again = await fetchModels({ modelsDir, tarball: join(work, 'no-such.tgz') });
+    expect(again[0]?.ok).toBe(true);
+  });
+
+  it('refuses a tampered model from the source, with a clear message, installing nothing', async () => {
+    const bad = Buffer.from(GOOD);
+    bad[3] = (bad[3] ?? 0) ^ 0x01;
+    await expect(fetchModels({ modelsDir, tarball: await tarball(work, 'bad', bad) })).rejects.toMatchObject({
+      code: 'BOOTH_ERR_MODEL_INTEGRITY',
+      message: expect.stringMatching(
+        /model tiny: .* has sha256 [0-9a-f]{64}, expected [0-9a-f]{64} .* refusing to install it/,
+      ),
+    });
+    expect((await verifyModels(modelsDir))[0]).toMatchObject({ ok: false, reason: 'missing' });
+  });
+
+  it('detects a model tampered with on disk, and a fetch replaces it with verified bytes', async () => {
+    await fetchModels({ modelsDir, tarball: await tarball(work, 'good', GOOD) });
+    await writeFile(join(modelsDir, 'fr_tiny.onnx'), Buffer.concat([GOOD, Buffer.from('!')]));
+    expect((await verifyModels(modelsDir))[0]).toMatchObject({ ok: false, reason: 'mismatch' });
+    await fetchModels({ modelsDir, tarball: await tarball(work, 'good2', GOOD) });
+    expect((await verifyModels(modelsDir))[0]).toMatchObject({ ok: true });
+  });
+
+  it('the shipped manifest pins every model the face engine uses', async () => {
+    const manifest = JSON.parse(await readFile('models/manifest.json', 'utf8')) as {
+      models: { name: string; sha256: string }[];
+    };
+    expect(manifest.models.map((m) => m.name).sort()).toEqual([
+      'detect',
+      'eye',
+      'feature',
+      'landmark',
+      'liveness',
+      'pose',
+    ]);
+    for (const m of manifest.models) expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
