@@ -1,13 +1,32 @@
 #!/usr/bin/env node
-// The `booth` command. Runs the compiled JavaScript in dist/ (built by `npm ci`/`npm run build`).
-import { existsSync } from 'node:fs';
+// The `booth` command. Runs the compiled JavaScript in dist/ (built by `npm ci` and `npm run build`).
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const entry = new URL('../dist/device/cli/main.js', import.meta.url);
-if (!existsSync(fileURLToPath(entry))) {
+const root = fileURLToPath(new URL('..', import.meta.url));
+const entry = join(root, 'dist', 'device', 'cli', 'main.js');
+if (!existsSync(entry)) {
   process.stderr.write('booth: dist/ is missing; run `npm run build` (npm ci does it) first\n');
   process.exit(1);
 }
-const { main } = await import(entry.href);
+
+// A checkout whose sources changed after the last build runs old code: say so (cheap: mtimes only).
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+const sources = join(root, 'device');
+const buildInfo = join(root, 'dist', '.tsbuildinfo');
+if (existsSync(sources) && existsSync(buildInfo) && newestMtime(sources) > statSync(buildInfo).mtimeMs) {
+  process.stderr.write('booth: warning: sources changed since the last build; run `npm run build`\n');
+}
+
+const { main } = await import(new URL(`file://${entry}`).href);
 const code = await main(process.argv.slice(2));
 if (code !== undefined) process.exitCode = code;
