@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   BOOTH_ERR_CONFLICT: { status: 409, key: 'error.conflict' },
   BOOTH_ERR_NOT_READY: { status: 503, key: 'error.notReady' },
   BOOTH_ERR_INTERNAL: { status: 500, key: 'error.internal' },
+  BOOTH_ERR_SIGNATURE_EMPTY: { status: 422, key: 'error.signature.empty' },
+  BOOTH_ERR_SIGNATURE_NO_SESSION: { status: 409, key: 'error.signature.noSession' },
+  BOOTH_ERR_SIGNATURE_RECORD_INVALID: { status: 400, key: 'error.signature.recordInvalid' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

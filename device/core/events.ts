@@ -19,6 +19,14 @@ export interface BoothEvents {
   'hardware.fault': { device: DeviceName; code: string; message: string };
   'leds.pattern': { pattern: string };
   'listener.error': { event: string; owner: string; message: string };
+  /** A signature capture began (the kiosk shows the signing pad). */
+  'signature.started': { timeoutMs: number };
+  /** The expert pressed "clear": the ink so far is gone, the capture goes on. */
+  'signature.cleared': Record<string, never>;
+  /** A capture in progress was thrown away (tablet unplugged, timeout); never half-kept. */
+  'signature.discarded': { reason: 'tablet-disconnected' | 'timeout' | 'stopped' };
+  /** A capture finished; reasons are validity codes the kiosk translates. */
+  'signature.captured': { valid: boolean; reasons: string[]; samples: number; strokes: number };
 }
 
 export type EventName = keyof BoothEvents;

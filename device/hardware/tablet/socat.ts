@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { lstat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BoothError } from '../../core/errors.js';
+
+export interface SocatPairOptions {
+  socatPath: string;
+  /** Folder for the two symlinks socat creates (device, booth). */
+  dir: string;
+  /** How long to wait for socat to create both pseudo-terminals. */
+  readyTimeoutMs?: number;
+}
+
+/**
+ * A pseudo-terminal pair made by socat (Debian package socat): bytes written to one end come
+ * out of the other, through the kernel's tty layer like a USB-serial adapter. Killing socat
+ * makes both ends vanish, which is how the simulator "unplugs" the tablet.
+ */
+export class SocatPair {
+  readonly devicePath: string;
+  readonly boothPath: string;
+  private child: ChildProcess | null = null;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SocatPairOptions) {
+    this.devicePath = join(options.dir, 'device');
+    this.boothPath = join(options.dir, 'booth');
+  }
+
+  get running(): boolean {
+    return this.child !== null;
+  }
+
+  async start(): Promise<void> {
+    if (this.child) return;
+    await mkdir(this.options.dir, { recursive: true });
+    const child = spawn(
+      this.options.socatPath,
+      ['-d', '-d', `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.boothPath}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 5000);
+    for (;;) {
+      const failed = await Promise.race([spawnError, new Promise<null>((r) => setTimeout(() => r(null), 20))]);
+      if (failed || child.exitCode !== null) {
+        this.child = null;
+        throw new BoothError('BOOTH_ERR_TABLET_UNAVAILABLE', `socat did not start: ${failed?.message ?? stderr}`);
+      }
+      if (/starting data transfer loop/.test(stderr) && (await this.linksExist())) return;
+      if (Date.now() > deadline) {
+        await this.stop();
+        throw new BoothError(
+          'BOOTH_ERR_TABLET_UNAVAILABLE',
+          `socat pseudo-terminals not ready: expected them within the timeout (${stderr.trim()})`,
+        );
+      }
+    }
+  }
+
+  /** Kills socat; both pseudo-terminals and their links disappear. Idempotent. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child) return;
+    child.kill('SIGTERM');
+    await this.exited;
+  }
+
+  private async linksExist(): Promise<boolean> {
+    try {
+      await lstat(this.devicePath);
+      await lstat(this.boothPath);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
