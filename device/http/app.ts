@@ -22,7 +22,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
-    forceCloseConnections: true,
+    // On close: idle keep-alive sockets are closed, requests in flight finish (long-lived streams
+    // such as the kiosk's server-sent events end themselves in an onClose hook).
+    forceCloseConnections: 'idle',
   });
   app.setErrorHandler(errorHandler);
   await app.register(healthRoutes, { source: deps.readiness });
