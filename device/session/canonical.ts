@@ -1,0 +1,45 @@
+import { BoothError } from '../core/errors.js';
+
+/**
+ * The canonical serialisation the central server signs (docs/protocol.md, "Canonical form"):
+ * JSON with no whitespace, object members sorted by key (UTF-16 code units, as
+ * Array.prototype.sort compares strings), strings escaped as JSON.stringify does, numbers only
+ * as safe integers in plain decimal. It equals RFC 8785 (JCS) for such values. Anything else
+ * (a fraction, NaN, undefined inside an array, a function) is refused rather than guessed.
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw notCanonical(`number ${String(value)} is not a safe integer`);
+      return Object.is(value, -0) ? '0' : String(value);
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map((v: unknown) => canonicalJson(v)).join(',')}]`;
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+    }
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      break;
+  }
+  throw notCanonical(`a ${typeof value} has no canonical form`);
+}
+
+function notCanonical(message: string): BoothError {
+  return new BoothError('BOOTH_ERR_BAD_INPUT', `canonical JSON: ${message}`);
+}
+
+/** Domain-separated bytes to sign: a package signature can never pass as an unlock command's. */
+export function signingBytes(context: 'package' | 'unlock', document: Record<string, unknown>): Buffer {
+  const { signature: _ignored, ...rest } = document;
+  return Buffer.from(`booth-session/1 ${context}\n${canonicalJson(rest)}`, 'utf8');
+}
