@@ -19,6 +19,15 @@ export interface BoothEvents {
   'hardware.fault': { device: DeviceName; code: string; message: string };
   'leds.pattern': { pattern: string };
   'listener.error': { event: string; owner: string; message: string };
+  'face.state': { state: 'ready' | 'stopped'; detail: string };
+  /** One analysed image: counts and reason codes only (no image, no template, no identity). */
+  'face.checked': {
+    purpose: 'live' | 'reference';
+    faces: number;
+    reasons: string[];
+    liveness: number | null;
+    ms: number;
+  };
   /** A signature capture began (the kiosk shows the signing pad). */
   'signature.started': { timeoutMs: number };
   /** The expert pressed "clear": the ink so far is gone, the capture goes on. */

@@ -1,4 +1,132 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
-/** Settings of the face feature (device/face/). Owned by that feature; every field has a default. */
-export const FaceConfig = Type.Object({}, { additionalProperties: false, default: {} });
+/**
+ * Settings of the face feature (device/face/). Owned by that feature; every field has a default.
+ * Where a default comes from a measurement or a standard, docs/face.md gives the source.
+ */
+
+const obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
+  Type.Object(props, { additionalProperties: false, default: {}, ...(description ? { description } : {}) });
+
+export const FaceRuntimeConfig = obj({
+  threads: Type.Integer({ minimum: 1, maximum: 16, default: 2, description: 'intra-op threads per ONNX session' }),
+  allowSpinning: Type.Boolean({
+    default: false,
+    description: 'ONNX Runtime spin-waiting; off because sessions sharing 2 cores more than doubled latency with it',
+  }),
+  modelsDir: Type.String({ default: '', description: 'folder of the .onnx files and manifest.json; empty = models/' }),
+  parallel: Type.Boolean({
+    default: true,
+    description: 'run the independent per-face models (feature, liveness, eyes, pose) concurrently',
+  }),
+});
+
+export const FaceDecodeConfig = obj({
+  maxPixels: Type.Integer({ minimum: 10_000, maximum: 100_000_000, default: 32_000_000 }),
+  maxBytes: Type.Integer({ minimum: 1024, maximum: 200_000_000, default: 25_000_000 }),
+  maxSide: Type.Integer({
+    minimum: 320,
+    maximum: 8192,
+    default: 1920,
+    description: 'larger images are downscaled on decode (memory bound; faces stay far above the gate)',
+  }),
+});
+
+export const FaceDetectConfig = obj({
+  minScore: Type.Number({ minimum: 0.05, maximum: 0.99, default: 0.7 }),
+  nmsIou: Type.Number({ minimum: 0.1, maximum: 0.9, default: 0.4 }),
+  topK: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  several: Type.Union([Type.Literal('reject'), Type.Literal('largest')], {
+    default: 'reject',
+    description: 'live frames with several faces: reject (reason several_faces) or take the largest centred',
+  }),
+  severalRatio: Type.Number({
+    minimum: 0.1,
+    maximum: 1,
+    default: 0.6,
+    description: 'another face counts when its box height is at least this share of the chosen face',
+  }),
+});
+
+export const FaceQualityConfig = obj({
+  minEyeDistance: Type.Number({ minimum: 5, maximum: 500, default: 40, description: 'pixels between eye centres' }),
+  maxYaw: Type.Number({ minimum: 1, maximum: 90, default: 25 }),
+  maxPitch: Type.Number({ minimum: 1, maximum: 90, default: 25 }),
+  maxRoll: Type.Number({ minimum: 1, maximum: 90, default: 20 }),
+  maxOutside: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.05,
+    description: 'face box share allowed outside the frame',
+  }),
+  minSharpness: Type.Number({ minimum: 0, default: 40, description: 'Laplacian variance of the aligned face' }),
+  minBrightness: Type.Number({ minimum: 0, maximum: 255, default: 50, description: 'mean face luma' }),
+  maxBrightness: Type.Number({ minimum: 0, maximum: 255, default: 215 }),
+  maxClipped: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.25,
+    description: 'share of clipped (black/white) face pixels',
+  }),
+  backlightRatio: Type.Number({
+    minimum: 1,
+    maximum: 10,
+    default: 2.2,
+    description: 'frame mean luma over face mean luma above which the face is backlit',
+  }),
+  eyesClosedBelow: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'eye open probability' }),
+});
+
+export const FaceMatchConfig = obj({
+  threshold: Type.Number({
+    minimum: -1,
+    maximum: 1,
+    default: 0.42,
+    description: 'cosine similarity a match must exceed (from the evaluation in docs/face.md)',
+  }),
+  margin: Type.Number({
+    minimum: 0,
+    maximum: 2,
+    default: 0.05,
+    description: 'best identity must beat the second-best identity by this much',
+  }),
+  mirrorReferences: Type.Boolean({
+    default: true,
+    description: 'reference templates also embed the mirrored face (wider margin; one more feature run per photo)',
+  }),
+});
+
+export const FaceLivenessConfig = obj({
+  realIndex: Type.Integer({ minimum: 0, maximum: 2, default: 0, description: 'output class meaning "real"' }),
+  threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'median real probability over frames' }),
+  minFrames: Type.Integer({ minimum: 1, maximum: 30, default: 3 }),
+  eyeOpenIndex: Type.Integer({ minimum: 0, maximum: 1, default: 1, description: 'eye model output meaning "open"' }),
+});
+
+export const FaceChallengeConfig = obj({
+  kinds: Type.Array(Type.Union([Type.Literal('blink'), Type.Literal('turn-left'), Type.Literal('turn-right')]), {
+    minItems: 1,
+    default: ['blink', 'turn-left', 'turn-right'],
+  }),
+  windowMs: Type.Integer({ minimum: 500, maximum: 30_000, default: 6000 }),
+  turnYaw: Type.Number({ minimum: 5, maximum: 60, default: 15, description: 'degrees beyond the start pose' }),
+  minFrames: Type.Integer({ minimum: 2, maximum: 100, default: 4 }),
+  maxGapMs: Type.Integer({
+    minimum: 50,
+    maximum: 10_000,
+    default: 1000,
+    description: 'frames further apart are not consecutive: the challenge restarts',
+  }),
+});
+
+export const FaceConfig = obj({
+  runtime: FaceRuntimeConfig,
+  decode: FaceDecodeConfig,
+  detect: FaceDetectConfig,
+  quality: FaceQualityConfig,
+  match: FaceMatchConfig,
+  liveness: FaceLivenessConfig,
+  challenge: FaceChallengeConfig,
+});
+
+export type FaceSettings = Static<typeof FaceConfig>;

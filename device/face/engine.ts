@@ -1,0 +1,282 @@
+import { performance } from 'node:perf_hooks';
+import type { FaceSettings } from '../config/sections/face.js';
+import { BoothError } from '../core/errors.js';
+import type { EventBus } from '../core/events.js';
+import { hostPaths } from '../paths.js';
+import { fivePointsFrom68, interEyeDistance } from './align.js';
+import { chooseFace } from './choose.js';
+import { decodeImage } from './decode.js';
+import { outsideShare } from './detect-post.js';
+import { cosine, decide, type Candidate, type MatchDecision } from './match.js';
+import { loadModels, releaseModels, warmUp, type ModelSet } from './models.js';
+import { qualityReasons, type QualityReason } from './quality.js';
+import { lumaStats } from './raster.js';
+import { detectFaces, embedFace, eyeState, headPose, landmarks68, livenessScore } from './stages.js';
+import { makeTemplate, readTemplate, RECIPE, type ModelVersion, type Template } from './template.js';
+import type { Box, Detection, EyeState, FivePoints, HeadPose, RgbImage } from './types.js';
+
+/**
+ * The face engine: image bytes in, faces, quality reasons, liveness, eye state, pose and a
+ * template out; templates matched 1:1 and 1:N. Construction does no I/O; start() loads and
+ * warms the sessions once. Frames live in memory only, and only templates leave the engine.
+ * Used by: the visit workflow (verification), `booth face` (CLI), bench/face.ts.
+ */
+
+export interface FaceEngineDeps {
+  settings: FaceSettings;
+  /** Folder of the models and manifest; default settings.runtime.modelsDir, then models/. */
+  modelsDir?: string;
+  bus?: EventBus;
+}
+
+/** 'live': a booth camera frame (all gates, liveness, eyes, pose). 'reference': an enrolment photo. */
+export type Purpose = 'live' | 'reference';
+
+export interface FaceMeasures {
+  box: Box;
+  score: number;
+  points: FivePoints;
+  eyeDistance: number;
+  sharpness: number;
+  brightness: number;
+  /** Probability that the face is real (passive liveness, this frame); null for references. */
+  liveness: number | null;
+  eyes: EyeState | null;
+  pose: HeadPose | null;
+}
+
+export type Stage = 'decode' | 'detect' | 'landmarks' | 'analyse' | 'total';
+
+export interface FaceAnalysis {
+  width: number;
+  height: number;
+  faces: Detection[];
+  /** Index of the chosen face in `faces`, -1 when none. */
+  chosen: number;
+  face: FaceMeasures | null;
+  /** Quality reason codes, empty when the face is usable. */
+  reasons: QualityReason[];
+  template: Template | null;
+  /** Milliseconds per stage ('analyse' = embedding, liveness, eyes and pose together). */
+  timings: Record<Stage, number>;
+}
+
+export interface GalleryEntry {
+  identity: string;
+  template: Template;
+}
+
+export class FaceEngine {
+  private models: ModelSet | null = null;
+  private modelVersion: ModelVersion | null = null;
+
+  constructor(private readonly deps: FaceEngineDeps) {}
+
+  get settings(): FaceSettings {
+    return this.deps.settings;
+  }
+
+  get ready(): boolean {
+    return this.models !== null;
+  }
+
+  /** Model id, hash and recipe that this engine's templates carry. */
+  get version(): ModelVersion {
+    if (!this.modelVersion) throw notStarted();
+    return this.modelVersion;
+  }
+
+  /** The loaded sessions (bench/face.ts measures their raw inference). */
+  get sessions(): ModelSet {
+    if (!this.models) throw notStarted();
+    return this.models;
+  }
+
+  async start(): Promise<void> {
+    if (this.models) return;
+    const { runtime } = this.deps.settings;
+    const dir = this.deps.modelsDir ?? (runtime.modelsDir || hostPaths().modelsDir);
+    const models = await loadModels(dir, { threads: runtime.threads, allowSpinning: runtime.allowSpinning });
+    try {
+      await warmUp(models);
+    } catch (err) {
+      await releaseModels(models);
+      throw err;
+    }
+    this.models = models;
+    this.modelVersion = {
+      id: `faceplugin/${models.feature.info.file}`,
+      sha256: models.feature.info.sha256,
+      recipe: RECIPE,
+    };
+    this.deps.bus?.emit('face.state', {
+      state: 'ready',
+      detail: `${Object.keys(models).length} models, ${runtime.threads} threads`,
+    });
+  }
+
+  async stop(): Promise<void> {
+    const models = this.models;
+    this.models = null;
+    if (models) {
+      await releaseModels(models);
+      this.deps.bus?.emit('face.state', { state: 'stopped', detail: 'sessions released' });
+    }
+  }
+
+  /** Decodes and analyses one image. Throws BOOTH_ERR_FACE_BAD_IMAGE for bytes that are not a usable image. */
+  async analyse(bytes: Uint8Array, purpose: Purpose = 'live', source = 'image'): Promise<FaceAnalysis> {
+    const t0 = performance.now();
+    const img = await decodeImage(bytes, this.deps.settings.decode, source);
+    const result = await this.analyseImage(img, purpose, performance.now() - t0);
+    result.timings.total = performance.now() - t0;
+    this.deps.bus?.emit('face.checked', {
+      purpose,
+      faces: result.faces.length,
+      reasons: result.reasons,
+      liveness: result.face?.liveness ?? null,
+      ms: Math.round(result.timings.total),
+    });
+    return result;
+  }
+
+  /** Analyses an already decoded image (the enrolment retry pads the decoded photo). */
+  async analyseImage(img: RgbImage, purpose: Purpose, decodeMs = 0): Promise<FaceAnalysis> {
+    const models = this.sessions;
+    const s = this.deps.settings;
+    const timings: Record<Stage, number> = { decode: decodeMs, detect: 0, landmarks: 0, analyse: 0, total: 0 };
+    let t = performance.now();
+    const lap = (stage: Stage) => {
+      const now = performance.now();
+      timings[stage] = now - t;
+      t = now;
+    };
+    const faces = await detectFaces(models, img, s.detect);
+    lap('detect');
+    const live = purpose === 'live';
+    const choice = chooseFace(faces, img.width, img.height, {
+      several: live ? s.detect.several : 'largest',
+      severalRatio: s.detect.severalRatio,
+    });
+    const chosen = faces[choice.index];
+    const base = { width: img.width, height: img.height, faces, chosen: choice.index, timings };
+    if (!chosen) return { ...base, face: null, reasons: ['no_face'], template: null };
+
+    const points = await landmarks68(models, img, chosen.box);
+    const five = fivePointsFrom68(points);
+    lap('landmarks');
+    const q = s.quality;
+    const jobs = [
+      () => embedFace(models, img, five, !live && s.match.mirrorReferences),
+      () => (live ? livenessScore(models, img, chosen.box, s.liveness.realIndex) : Promise.resolve(null)),
+      () => (live ? eyeState(models, img, points, s.liveness.eyeOpenIndex, q.eyesClosedBelow) : Promise.resolve(null)),
+      () => (live ? headPose(models, img, chosen.box) : Promise.resolve(null)),
+    ] as const;
+    // Independent models: concurrently they overlap inference with the next crop's preparation.
+    const [embedded, liveness, eyes, pose] = s.runtime.parallel
+      ? await Promise.all([jobs[0](), jobs[1](), jobs[2](), jobs[3]()])
+      : [await jobs[0](), await jobs[1](), await jobs[2](), await jobs[3]()];
+    lap('analyse');
+
+    const face = lumaStats(img, chosen.box);
+    const frame = lumaStats(img, { x1: 0, y1: 0, x2: img.width, y2: img.height });
+    const eyeDistance = interEyeDistance(five);
+    const reasons = qualityReasons(
+      {
+        faces: faces.length,
+        severalRefused: choice.refused,
+        eyeDistance: live ? eyeDistance : undefined,
+        outside: live ? outsideShare(chosen.box, img.width, img.height) : undefined,
+        pose: pose ?? undefined,
+        eyes: eyes ?? undefined,
+        sharpness: live ? embedded.sharpness : undefined,
+        face: live ? face : undefined,
+        frameMean: live ? frame.mean : undefined,
+      },
+      q,
+    );
+    const template = makeTemplate(embedded.embedding, this.version, {
+      eyeDistance,
+      detectorScore: Math.min(1, chosen.score),
+      padded: false,
+    });
+    return {
+      ...base,
+      face: {
+        box: chosen.box,
+        score: chosen.score,
+        points: five,
+        eyeDistance,
+        sharpness: embedded.sharpness,
+        brightness: face.mean,
+        liveness,
+        eyes,
+        pose,
+      },
+      reasons,
+      template,
+    };
+  }
+
+  /**
+   * A template from a reference photo (roster photo, ID-card photo). Small or tightly cropped
+   * photos are padded with a grey border and tried again, because the detector misses faces
+   * that fill or touch the frame. BOOTH_ERR_FACE_NOT_FOUND when no face is found either way.
+   */
+  async enrol(photo: Uint8Array, source = 'reference photo'): Promise<Template> {
+    const img = await decodeImage(photo, this.deps.settings.decode, source);
+    const first = await this.analyseImage(img, 'reference');
+    if (first.template) return first.template;
+    const padded = await this.analyseImage(padImage(img, 0.4), 'reference');
+    if (padded.template) return { ...padded.template, source: { ...padded.template.source, padded: true } };
+    throw new BoothError('BOOTH_ERR_FACE_NOT_FOUND', `${source}: expected a photo with one clear face, found none`, {
+      width: img.width,
+      height: img.height,
+    });
+  }
+
+  /** Validates a stored template against this engine's model version and returns its embedding. */
+  embedding(template: unknown, what = 'template'): Float32Array {
+    return readTemplate(template, this.version, what);
+  }
+
+  /** Cosine similarity of two templates of this engine's version. */
+  similarity(a: unknown, b: unknown): number {
+    return cosine(this.embedding(a, 'probe template'), this.embedding(b, 'reference template'));
+  }
+
+  /** 1:1: does the probe match the claimed identity's reference? */
+  match1to1(probe: Template, reference: Template): { score: number; match: boolean } {
+    const score = this.similarity(probe, reference);
+    return { score, match: score > this.deps.settings.match.threshold };
+  }
+
+  /**
+   * 1:N over a roster. A gallery template of another model version throws
+   * BOOTH_ERR_FACE_TEMPLATE_VERSION naming the identity (re-enrol it from its photo).
+   */
+  match1toN(probe: Template, gallery: readonly GalleryEntry[]): MatchDecision {
+    const p = this.embedding(probe, 'probe template');
+    const scores: Candidate[] = gallery.map((g) => ({
+      identity: g.identity,
+      score: cosine(p, this.embedding(g.template, `template of ${g.identity}`)),
+    }));
+    return decide(scores, this.deps.settings.match);
+  }
+}
+
+function notStarted(): BoothError {
+  return new BoothError('BOOTH_ERR_NOT_READY', 'face engine: expected start() to have loaded the models first');
+}
+
+/** A copy of the image with a mid-grey border of `share` of its size on every side. */
+export function padImage(img: RgbImage, share: number): RgbImage {
+  const px = Math.round(img.width * share);
+  const py = Math.round(img.height * share);
+  const width = img.width + 2 * px;
+  const height = img.height + 2 * py;
+  const data = new Uint8Array(width * height * 3).fill(127);
+  for (let y = 0; y < img.height; y++)
+    data.set(img.data.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + py) * width + px) * 3);
+  return { data, width, height };
+}

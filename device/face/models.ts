@@ -1,0 +1,148 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { BoothError } from '../core/errors.js';
+import { readManifest, sha256File } from '../../provisioning/models.mjs';
+
+/**
+ * ONNX Runtime sessions of the face models: created once, verified against the manifest's
+ * sha256 before loading, warmed up, and configured for small multi-core CPUs.
+ */
+
+export const MODEL_NAMES = ['detect', 'landmark', 'feature', 'liveness', 'eye', 'pose'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+export interface ModelInfo {
+  name: ModelName;
+  file: string;
+  sha256: string;
+  inputName: string;
+  inputShape: readonly number[];
+  outputNames: readonly string[];
+}
+
+export interface SessionOptions {
+  /** Intra-op threads per session. */
+  threads: number;
+  /**
+   * ONNX Runtime spin-waits its worker threads by default; with several sessions on two cores
+   * that more than doubled the per-frame time here (107 ms vs 42 ms), so it is off unless asked.
+   */
+  allowSpinning: boolean;
+}
+
+export interface LoadedModel {
+  info: ModelInfo;
+  session: ort.InferenceSession;
+}
+
+export type ModelSet = Readonly<Record<ModelName, LoadedModel>>;
+
+/** Output order of each model as the engine reads it; checked against the graph at load. */
+const EXPECTED_OUTPUTS: Record<ModelName, readonly string[]> = {
+  detect: ['scores', 'boxes'],
+  landmark: ['output'],
+  feature: ['output'],
+  liveness: ['output'],
+  eye: ['output'],
+  pose: ['output', '617', '618'],
+};
+
+export function sessionConfig(opts: SessionOptions): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    intraOpNumThreads: opts.threads,
+    interOpNumThreads: 1,
+    enableCpuMemArena: true,
+    extra: { session: { intra_op: { allow_spinning: opts.allowSpinning ? '1' : '0' } } },
+  };
+}
+
+/** Loads every model after checking its bytes; throws BOOTH_ERR_MODEL_INTEGRITY naming the bad ones. */
+export async function loadModels(modelsDir: string, opts: SessionOptions): Promise<ModelSet> {
+  const manifest = await readManifest(modelsDir).catch((err: unknown) => {
+    throw new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `models manifest in ${modelsDir} unreadable`, {}, { cause: err });
+  });
+  const loaded: Partial<Record<ModelName, LoadedModel>> = {};
+  const config = sessionConfig(opts);
+  for (const name of MODEL_NAMES) {
+    const entry = manifest.models.find((m) => m.name === name);
+    if (!entry)
+      throw new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `models manifest lists no "${name}" model`, { model: name });
+    const file = join(modelsDir, entry.file);
+    // Hash the very bytes that are loaded, so a template's model hash is the model that made it.
+    const bytes = await readFile(file).catch((err: unknown) => {
+      throw new BoothError(
+        'BOOTH_ERR_MODEL_INTEGRITY',
+        `model ${name}: ${file} missing (run \`npm run models\`)`,
+        {
+          model: name,
+        },
+        { cause: err },
+      );
+    });
+    const actual = await hashBytes(bytes);
+    if (actual !== entry.sha256)
+      throw new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `model ${name}: sha256 ${actual} differs from the manifest`, {
+        model: name,
+        expected: entry.sha256,
+        actual,
+      });
+    const session = await ort.InferenceSession.create(bytes, config);
+    const want = EXPECTED_OUTPUTS[name];
+    if (!want.every((o) => session.outputNames.includes(o)))
+      throw new BoothError(
+        'BOOTH_ERR_MODEL_INTEGRITY',
+        `model ${name}: outputs ${session.outputNames.join(',')}, expected ${want.join(',')}`,
+        {
+          model: name,
+        },
+      );
+    const inputShape = Object.values(entry.inputs)[0] ?? [];
+    loaded[name] = {
+      info: {
+        name,
+        file: entry.file,
+        sha256: entry.sha256,
+        inputName: session.inputNames[0] ?? 'input',
+        inputShape,
+        outputNames: want,
+      },
+      session,
+    };
+  }
+  return loaded as ModelSet;
+}
+
+async function hashBytes(bytes: Buffer): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Runs a model on one input tensor and returns its outputs' data in the expected order. */
+export async function runModel(model: LoadedModel, input: Float32Array): Promise<Float32Array[]> {
+  const tensor = new ort.Tensor('float32', input, model.info.inputShape as number[]);
+  const out = await model.session.run({ [model.info.inputName]: tensor });
+  return model.info.outputNames.map((n) => {
+    const t = out[n];
+    if (!t) throw new BoothError('BOOTH_ERR_INTERNAL', `model ${model.info.name}: no output ${n}`);
+    return t.data as Float32Array;
+  });
+}
+
+/** Runs each model a few times on neutral input so the first real frame does not pay for allocation. */
+export async function warmUp(models: ModelSet, rounds = 2): Promise<void> {
+  for (const name of MODEL_NAMES) {
+    const m = models[name];
+    const size = m.info.inputShape.reduce((a, b) => a * b, 1);
+    for (let i = 0; i < rounds; i++) await runModel(m, new Float32Array(size));
+  }
+}
+
+export async function releaseModels(models: ModelSet): Promise<void> {
+  await Promise.allSettled(MODEL_NAMES.map((n) => models[n].session.release()));
+}
+
+export { sha256File };

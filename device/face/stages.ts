@@ -1,0 +1,160 @@
+import { ALIGNED_SIZE, ARCFACE_REFERENCE, eyeCentres, fitSimilarity, LANDMARK } from './align.js';
+import {
+  DETECTOR_HEIGHT,
+  DETECTOR_WIDTH,
+  decodeDetections,
+  expandedBox,
+  letterbox,
+  letterboxAffine,
+  squareBox,
+  type DecodeOptions,
+} from './detect-post.js';
+import { classProbability, decodePose } from './heads.js';
+import { l2normalise } from './match.js';
+import { runModel, type ModelSet } from './models.js';
+import { boxToAffine, invertAffine, laplacianVariance, warpToTensor, type TensorSpec } from './raster.js';
+import type { Box, Detection, EyeState, FivePoints, HeadPose, Point, RgbImage } from './types.js';
+
+/**
+ * One function per model: pre-processing (an affine warp into the model's tensor layout and
+ * normalisation, from DEPENDENCY-NOTES "Face models" and the source package), inference and
+ * decoding. Each is timed by the caller.
+ */
+
+const DETECT_SPEC: TensorSpec = {
+  width: DETECTOR_WIDTH,
+  height: DETECTOR_HEIGHT,
+  channels: 'rgb',
+  mean: [127],
+  scale: [1 / 128],
+  border: 127, // letterbox bars read as 0 after normalisation
+};
+const LANDMARK_SPEC: TensorSpec = { width: 64, height: 64, channels: 'gray', mean: [0], scale: [1 / 256], border: 0 };
+const FEATURE_SPEC: TensorSpec = {
+  width: ALIGNED_SIZE,
+  height: ALIGNED_SIZE,
+  channels: 'rgb',
+  mean: [127],
+  scale: [1 / 128],
+  border: 0,
+};
+/** Liveness takes raw 0-255 values; channel order chosen from data (docs/face.md). */
+const LIVENESS_SPEC: TensorSpec = { width: 128, height: 128, channels: 'bgr', mean: [0], scale: [1], border: 0 };
+const EYE_SPEC: TensorSpec = { width: 24, height: 24, channels: 'gray', mean: [0], scale: [1 / 255], border: 0 };
+/** ImageNet normalisation (Hopenet). */
+const POSE_SPEC: TensorSpec = {
+  width: 224,
+  height: 224,
+  channels: 'rgb',
+  mean: [0.485 * 255, 0.456 * 255, 0.406 * 255],
+  scale: [1 / (0.229 * 255), 1 / (0.224 * 255), 1 / (0.225 * 255)],
+  border: 0,
+};
+
+/** Scale factor of the liveness crop around the face box (the model was trained at 2.7). */
+export const LIVENESS_CROP = 2.7;
+/** Eye crop side as a multiple of the eye's corner-to-corner width. */
+export const EYE_CROP = 1.6;
+
+export async function detectFaces(models: ModelSet, img: RgbImage, opts: DecodeOptions): Promise<Detection[]> {
+  const lb = letterbox(img.width, img.height);
+  const input = warpToTensor(img, letterboxAffine(lb), DETECT_SPEC);
+  const [scores, boxes] = await runModel(models.detect, input);
+  return decodeDetections(scores as Float32Array, boxes as Float32Array, lb, opts);
+}
+
+/** 68 landmarks in image pixels, predicted on the squared face box. */
+export async function landmarks68(models: ModelSet, img: RgbImage, box: Box): Promise<Point[]> {
+  const sq = squareBox(box);
+  const input = warpToTensor(img, boxToAffine(sq, 64, 64), LANDMARK_SPEC);
+  const [out] = await runModel(models.landmark, input);
+  const w = sq.x2 - sq.x1;
+  const h = sq.y2 - sq.y1;
+  const points: Point[] = [];
+  for (let i = 0; i < 68; i++)
+    points.push({ x: sq.x1 + (out?.[2 * i] ?? 0) * w, y: sq.y1 + (out?.[2 * i + 1] ?? 0) * h });
+  return points;
+}
+
+export interface Embedded {
+  embedding: Float32Array;
+  /** Laplacian variance of the aligned face's luma (0-255 scale): the blur measure. */
+  sharpness: number;
+}
+
+/** Aligns the face onto the ArcFace reference and returns its L2-normalised embedding. */
+export async function embedFace(
+  models: ModelSet,
+  img: RgbImage,
+  five: FivePoints,
+  mirrored = false,
+): Promise<Embedded> {
+  const toAligned = fitSimilarity(five, ARCFACE_REFERENCE);
+  const map = invertAffine(toAligned);
+  const input = warpToTensor(img, map, FEATURE_SPEC);
+  const gray = new Float32Array(ALIGNED_SIZE * ALIGNED_SIZE);
+  const plane = ALIGNED_SIZE * ALIGNED_SIZE;
+  for (let i = 0; i < plane; i++)
+    gray[i] =
+      (0.299 * (input[i] as number) + 0.587 * (input[plane + i] as number) + 0.114 * (input[2 * plane + i] as number)) *
+        128 +
+      127;
+  const [out] = await runModel(models.feature, input);
+  const embedding = l2normalise(out ?? []);
+  if (mirrored) {
+    // Sum with the embedding of the mirrored aligned face: widened the same/different margin
+    // on master.csv (docs/face.md), at the price of a second feature run (used for references).
+    const last = ALIGNED_SIZE - 1;
+    const flip = { a: -map.a, b: map.b, c: map.a * last + map.c, d: -map.d, e: map.e, f: map.d * last + map.f };
+    const [second] = await runModel(models.feature, warpToTensor(img, flip, FEATURE_SPEC));
+    const other = l2normalise(second ?? []);
+    for (let i = 0; i < embedding.length; i++) embedding[i] = (embedding[i] as number) + (other[i] as number);
+  }
+  return { embedding: l2normalise(embedding), sharpness: laplacianVariance(gray, ALIGNED_SIZE, ALIGNED_SIZE) };
+}
+
+/** Probability of the "real" class of the passive liveness model on one frame. */
+export async function livenessScore(models: ModelSet, img: RgbImage, box: Box, realIndex: number): Promise<number> {
+  const crop = expandedBox(squareBox(box), LIVENESS_CROP, img.width, img.height);
+  const input = warpToTensor(img, boxToAffine(crop, 128, 128), LIVENESS_SPEC);
+  const [out] = await runModel(models.liveness, input);
+  return classProbability(out ?? [], realIndex);
+}
+
+function eyeBox(points: readonly Point[], centre: Point, corners: readonly [number, number]): Box {
+  const a = points[corners[0]] as Point;
+  const b = points[corners[1]] as Point;
+  const half = (Math.hypot(b.x - a.x, b.y - a.y) * EYE_CROP) / 2;
+  return { x1: centre.x - half, y1: centre.y - half, x2: centre.x + half, y2: centre.y + half };
+}
+
+/** Open probability of each eye (crops around the eye contours, gray 24x24). */
+export async function eyeState(
+  models: ModelSet,
+  img: RgbImage,
+  points: readonly Point[],
+  openIndex: number,
+  closedBelow: number,
+): Promise<EyeState> {
+  const { left, right } = eyeCentres(points);
+  const boxes = [
+    eyeBox(points, left, [LANDMARK.leftEye[0], LANDMARK.leftEye[3]]),
+    eyeBox(points, right, [LANDMARK.rightEye[0], LANDMARK.rightEye[3]]),
+  ];
+  const probs: number[] = [];
+  for (const b of boxes) {
+    const [out] = await runModel(models.eye, warpToTensor(img, boxToAffine(b, 24, 24), EYE_SPEC));
+    probs.push(classProbability(out ?? [], openIndex));
+  }
+  const [l = 0, r = 0] = probs;
+  return { left: l, right: r, open: Math.max(l, r) >= closedBelow };
+}
+
+/** Head pose from the face box grown by a quarter on each side (Hopenet's crop). */
+export async function headPose(models: ModelSet, img: RgbImage, box: Box): Promise<HeadPose> {
+  const w = box.x2 - box.x1;
+  const h = box.y2 - box.y1;
+  const grown = { x1: box.x1 - w / 4, y1: box.y1 - h / 4, x2: box.x2 + w / 4, y2: box.y2 + h / 4 };
+  const [yaw, pitch, roll] = await runModel(models.pose, warpToTensor(img, boxToAffine(grown, 224, 224), POSE_SPEC));
+  return decodePose(yaw ?? [], pitch ?? [], roll ?? []);
+}
