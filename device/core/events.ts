@@ -19,6 +19,16 @@ export interface BoothEvents {
   'hardware.fault': { device: DeviceName; code: string; message: string };
   'leds.pattern': { pattern: string };
   'listener.error': { event: string; owner: string; message: string };
+  'record.committed': { id: string; seq: number; kind: string };
+  /** Recovery at open: how many records, and what was cut from a torn tail. */
+  'store.recovered': { records: number; segments: number; tornBytes: number; lastSeq: number };
+  'store.fault': { code: string; message: string; file?: string };
+  /** Free space crossed a threshold: 'low' stops new visits, 'critical' stops commits. */
+  'store.disk': { state: 'ok' | 'low' | 'critical'; freeBytes: number };
+  'sync.progress': { via: 'push' | 'pull'; ackedSeq: number; lastSeq: number };
+  'sync.deadLetter': { seq: number; id: string; reason: string };
+  /** The oldest unacknowledged record is older than sync.alertUnsentAgeMs (or the alert cleared). */
+  'sync.alert': { active: boolean; oldestSeq: number; ageMs: number };
   'face.state': { state: 'ready' | 'stopped'; detail: string };
   /** One analysed image: counts and reason codes only (no image, no template, no identity). */
   'face.checked': {

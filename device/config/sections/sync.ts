@@ -1,4 +1,48 @@
 import { Type } from '@sinclair/typebox';
 
 /** Settings of the sync feature (device/sync/). Owned by that feature; every field has a default. */
-export const SyncConfig = Type.Object({}, { additionalProperties: false, default: {} });
+export const SyncConfig = Type.Object(
+  {
+    centralCaFile: Type.String({
+      default: '',
+      description:
+        'PEM of the central CA (pinned); empty = <dataDir>/identity/central-ca.pem. Sync stays off without it',
+    }),
+    centralCaFingerprint256: Type.String({
+      default: '',
+      description:
+        'when set, the central CA file must have this SHA-256 fingerprint (AA:BB:...) or sync refuses to start',
+    }),
+    centralClientNames: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['central'],
+      description: 'common names of client certificates (issued by the central CA) allowed to pull and ack',
+    }),
+    push: Type.Object(
+      {
+        url: Type.String({ default: '', description: 'https://central/sync/v1/push; empty = push disabled' }),
+        maxRecords: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+        maxBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+        requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 300_000, default: 15_000 }),
+        backoffBaseMs: Type.Integer({ minimum: 10, maximum: 600_000, default: 1000 }),
+        backoffMaxMs: Type.Integer({ minimum: 10, maximum: 3_600_000, default: 300_000 }),
+        idlePollMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 30_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    pull: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        host: Type.String({ default: '0.0.0.0', description: 'the pull API listens here (mutual TLS only)' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+        maxLimit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    alertUnsentAgeMs: Type.Integer({
+      minimum: 1000,
+      default: 24 * 3_600_000,
+      description: 'an alert (event + LED) when the oldest unacknowledged record is older than this',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);

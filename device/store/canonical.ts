@@ -1,0 +1,38 @@
+import { BoothError } from '../core/errors.js';
+
+/**
+ * Canonical JSON: object keys sorted, no whitespace. Hashes and signatures are computed over
+ * these bytes, so the booth and the central server agree on them whatever order a payload's
+ * keys were built in. Values JSON cannot carry faithfully (undefined, NaN, functions, bigint)
+ * are refused instead of silently changed.
+ */
+export function canonicalJson(value: unknown): string {
+  return encode(value, '');
+}
+
+function encode(value: unknown, path: string): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value))
+        throw new BoothError('BOOTH_ERR_BAD_INPUT', `${path || '/'}: expected a finite number, got ${value}`);
+      return JSON.stringify(value);
+    case 'object': {
+      if (Array.isArray(value)) return `[${value.map((v, i) => encode(v, `${path}/${i}`)).join(',')}]`;
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj)
+        .filter((k) => obj[k] !== undefined)
+        .sort();
+      return `{${keys.map((k) => `${JSON.stringify(k)}:${encode(obj[k], `${path}/${k}`)}`).join(',')}}`;
+    }
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+    case 'undefined':
+      break;
+  }
+  throw new BoothError('BOOTH_ERR_BAD_INPUT', `${path || '/'}: expected JSON data, got a ${typeof value}`);
+}

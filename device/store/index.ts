@@ -1,0 +1,11 @@
+/** The durable store: journal, small state, blobs, retention. See docs/store-sync.md. */
+export { JournalRecordStore, type StoreDeps, type StoreSettings } from './record-store.js';
+export { Journal, type RecoveryReport } from './journal.js';
+export { DurableJsonAdapter, openStateFile } from './state-file.js';
+export { BlobStore, BLOB_ID_RE } from './blobs.js';
+export { canonicalJson } from './canonical.js';
+export { cryptoSuite, suiteForAlg, type CryptoSuite, type SuiteName } from './crypto-suite.js';
+export { chainProblems, recordHash, recordProblem, sealRecord, GENESIS_HASH } from './record-codec.js';
+export { loadSigner, signerKeyFromInfo, type BoothSigner, type SignerInfo } from './signer.js';
+export { storePaths } from './layout.js';
+export type { AckPoint, AckSource } from './store-state.js';
