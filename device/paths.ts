@@ -1,5 +1,6 @@
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
 
 /**
  * Every host path the booth touches comes from here, each overridable by an environment
@@ -20,6 +21,8 @@ export interface HostPaths {
   modelsDir: string;
   uiDir: string;
   fixturesDir: string;
+  /** Where the simulated tablet's socat pseudo-terminal links live (one folder per process). */
+  simTabletDir: string;
 }
 
 export function hostPaths(env: NodeJS.ProcessEnv = process.env): HostPaths {
@@ -32,5 +35,6 @@ export function hostPaths(env: NodeJS.ProcessEnv = process.env): HostPaths {
     modelsDir: env.BOOTH_MODELS_DIR ?? join(root, 'models'),
     uiDir: join(root, 'device', 'ui'),
     fixturesDir: join(root, 'test', 'fixtures'),
+    simTabletDir: env.BOOTH_SIM_TABLET_DIR ?? join(tmpdir(), `booth-tablet-${process.pid}`),
   };
 }

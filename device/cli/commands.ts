@@ -1,6 +1,7 @@
 import type { Command } from './command.js';
 import { startCommand } from './start.js';
 import { doctorCommand } from './doctor.js';
+import { tabletCommand } from './tablet.js';
 
 /** Every `booth` subcommand. A new one is a new module and one line here. */
-export const COMMANDS: Command[] = [startCommand, doctorCommand];
+export const COMMANDS: Command[] = [startCommand, doctorCommand, tabletCommand];

@@ -7,6 +7,7 @@ import { FswebcamCamera } from './camera/fswebcam.js';
 import { FolderCamera } from './camera/folder.js';
 import { SerialTablet } from './tablet/serial.js';
 import { ReplayTablet } from './tablet/replay.js';
+import { SimSerialTablet } from './tablet/sim-serial.js';
 import { GpioLeds, loadOnoff } from './leds/gpio.js';
 import { MemoryLeds } from './leds/memory.js';
 import { detectGpioBase } from './leds/gpio-base.js';
@@ -108,11 +109,23 @@ export async function selectHardware(config: BoothConfig, clock: Clock, warn: (m
     const { autoDetect } = await import('@serialport/bindings-cpp');
     tablet = new SerialTablet({ ...hw.tablet, binding: autoDetect(), clock, warn });
   } else {
-    tablet = new ReplayTablet({
-      file: hw.tablet.simFile || join(demo, 'tablet', 'signature.isdv4'),
-      baudRate: hw.tablet.baudRate,
-      clock,
-    });
+    const file = hw.tablet.simFile || join(demo, 'tablet', 'signature.isdv4');
+    // With socat, the simulator is a real pseudo-terminal read by the real serial adapter.
+    const socat = await findProgram('socat');
+    if (socat) {
+      const { autoDetect } = await import('@serialport/bindings-cpp');
+      tablet = new SimSerialTablet({
+        ...hw.tablet,
+        socatPath: socat,
+        dir: paths.simTabletDir,
+        file,
+        binding: autoDetect(),
+        clock,
+        warn,
+      });
+    } else {
+      tablet = new ReplayTablet({ file, baudRate: hw.tablet.baudRate, clock });
+    }
   }
 
   let ledsPresent = false;

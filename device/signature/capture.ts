@@ -177,13 +177,14 @@ export class SignatureCapture {
     if (!s || s.discarded || event.type === 'query') return;
     if (s.firstAt === null) {
       s.firstAt = at;
+      // 1 ms is the resolution kept (and the 19794-7 time channel's unit).
       s.capturedAt = this.deps.clock.now();
     }
     const last = s.samples[s.samples.length - 1];
     const sample: Sample =
       event.type === 'pen'
         ? {
-            t: at - s.firstAt,
+            t: Math.round(at - s.firstAt),
             x: event.x,
             y: event.y,
             pressure: event.pressure,
@@ -193,7 +194,7 @@ export class SignatureCapture {
             side: event.side,
           }
         : {
-            t: at - s.firstAt,
+            t: Math.round(at - s.firstAt),
             x: last?.x ?? 0,
             y: last?.y ?? 0,
             pressure: 0,

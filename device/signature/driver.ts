@@ -35,6 +35,7 @@ export class TabletDriver {
   private pendingQuery: ((q: QueryEvent) => void) | null = null;
   private currentStatus: DriverStatus = 'stopped';
   private currentDevice: DeviceInfo;
+  private initialising: Promise<void> | null = null;
 
   constructor(private readonly deps: TabletDriverDeps) {
     this.parser = deps.protocol.createParser();
@@ -76,7 +77,9 @@ export class TabletDriver {
     const { tablet } = this.deps;
     this.unsubscribe = [tablet.onData((c) => this.onChunk(c)), tablet.onState((s, d) => this.onTabletState(s, d))];
     await tablet.start();
-    if (tablet.state === 'open' && this.currentStatus !== 'initialising') await this.initialise();
+    // The adapter may report 'open' during start() (the state listener began the sequence).
+    if (tablet.state === 'open' && !this.initialising) this.beginInitialise();
+    await this.initialising;
   }
 
   async stop(): Promise<void> {
@@ -91,7 +94,7 @@ export class TabletDriver {
 
   private onTabletState(state: TabletState, detail?: string): void {
     if (state === 'open') {
-      if (this.currentStatus !== 'initialising' && this.currentStatus !== 'ready') void this.initialise();
+      if (!this.initialising && this.currentStatus !== 'ready') this.beginInitialise();
     } else if (state === 'disconnected') {
       this.generation++; // abandons a start-up sequence in progress
       this.parser.reset();
@@ -150,6 +153,13 @@ export class TabletDriver {
         resolve(q);
       };
     });
+  }
+
+  private beginInitialise(): void {
+    const run = this.initialise().finally(() => {
+      if (this.initialising === run) this.initialising = null;
+    });
+    this.initialising = run;
   }
 
   /** The start-up sequence; a newer generation (disconnect, stop) abandons it. */

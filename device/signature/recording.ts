@@ -27,7 +27,7 @@ export function decodeRecording(bytes: Uint8Array, o: DecodeRecordingOptions): S
         device = withMaxima(device, event);
         continue;
       }
-      const at = Math.round((i + 1) * msPerByte * 1000) / 1000;
+      const at = Math.round((i + 1) * msPerByte);
       firstAt ??= at;
       const last = samples[samples.length - 1];
       samples.push(

@@ -118,6 +118,13 @@ export class PtyTabletSimulator {
     }
   }
 
+  /** Raw bytes out of the tablet regardless of its state (line noise, contract tests). */
+  async sendRaw(bytes: Buffer): Promise<void> {
+    const port = this.port;
+    if (!port) throw new BoothError('BOOTH_ERR_NOT_READY', 'simulated tablet is unplugged');
+    await new Promise<void>((resolve) => port.write(bytes, () => port.drain(() => resolve())));
+  }
+
   private onCommand(bytes: Buffer): void {
     for (const byte of bytes) {
       const c = String.fromCharCode(byte);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BoothError } from '../../core/errors.js';
 
@@ -69,6 +69,8 @@ export class SocatPair {
     if (!child) return;
     child.kill('SIGTERM');
     await this.exited;
+    // socat removes its links on exit; the folder goes too when nothing else is in it.
+    await rmdir(this.options.dir).catch(() => undefined);
   }
 
   private async linksExist(): Promise<boolean> {
