@@ -19,6 +19,10 @@ export interface BoothEvents {
   'hardware.fault': { device: DeviceName; code: string; message: string };
   'leds.pattern': { pattern: string };
   'listener.error': { event: string; owner: string; message: string };
+  /** A tunable changed at run time (Node-RED `booth tune`); the audit log records old and new. */
+  'tuning.changed': { key: string; old: unknown; new: unknown; actor: string; at: number };
+  /** A tune was refused (out of range, unknown key); nothing changed. */
+  'tuning.refused': { key: string; value: unknown; actor: string; reason: string };
   'record.committed': { id: string; seq: number; kind: string };
   /** Recovery at open: how many records, and what was cut from a torn tail. */
   'store.recovered': { records: number; segments: number; tornBytes: number; lastSeq: number };

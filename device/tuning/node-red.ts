@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { copyFile, constants, mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { TuningSettings } from '../config/sections/tuning.js';
+import { BoothError } from '../core/errors.js';
+import type { BoothBridge } from './bridge.js';
+import { nodeRedSettings } from './settings.js';
+import type { TuningSecrets } from './secrets.js';
+
+/** The part of the node-red module the booth uses (it ships no types). */
+interface NodeRedApi {
+  init(server: Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  httpAdmin: Handler;
+  httpNode: Handler;
+  events: { once(event: string, fn: () => void): void };
+}
+type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+export interface NodeRedDeps {
+  settings: TuningSettings;
+  /** Node-RED's userDir (flows, credentials, context) inside the data directory. */
+  userDir: string;
+  /** The project's flows/ folder: nodes/ and default-site.json. */
+  flowsDir: string;
+  secrets: TuningSecrets;
+  bridge: BoothBridge;
+  logger: Logger;
+}
+
+/** How long flows may take to start before start() gives up (a broken flow must not hang boot). */
+const FLOWS_START_LIMIT_MS = 20_000;
+
+/**
+ * Node-RED embedded in the booth process on its own loopback listener: editor and admin API
+ * under settings.path, http-in nodes under settings.path + '/api'. A separate listener keeps the
+ * kiosk app free of Express and of Node-RED's websocket upgrade handler (which throws after
+ * RED.stop()). Node-RED cannot be restarted in one process: one start() per process.
+ */
+export class NodeRedHost {
+  private server: Server | null = null;
+  private red: NodeRedApi | null = null;
+  private address = '';
+
+  constructor(private readonly deps: NodeRedDeps) {}
+
+  get url(): string {
+    return this.address;
+  }
+
+  async start(): Promise<string> {
+    const { settings, userDir, flowsDir, logger } = this.deps;
+    await mkdir(userDir, { recursive: true, mode: 0o700 });
+    // First boot only: a technician's flows are never overwritten.
+    await copyFile(join(flowsDir, 'default-site.json'), join(userDir, 'flows.json'), constants.COPYFILE_EXCL).then(
+      () => logger.info({ userDir }, 'tuning: default site flow installed'),
+      (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      },
+    );
+    // Loaded lazily: with tuning disabled the booth never pays for Node-RED (nor its
+    // process-wide dns.setDefaultResultOrder('ipv4first')).
+    const mod = (await import('node-red')) as unknown as { default: NodeRedApi };
+    const red = mod.default;
+    this.red = red;
+    const server = createServer((req, res) => this.route(req, res));
+    this.server = server;
+    red.init(server, nodeRedSettings(this.deps));
+    const flowsStarted = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BoothError('BOOTH_ERR_TUNING_UNAVAILABLE', 'Node-RED flows did not start in time')),
+        FLOWS_START_LIMIT_MS,
+      );
+      red.events.once('flows:started', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await red.start();
+    // RED.start() resolves before the flows run.
+    await flowsStarted;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(settings.port, settings.host, () => resolve());
+    });
+    const a = server.address() as AddressInfo;
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    this.address = `http://${host}:${a.port}${settings.path}/`;
+    return this.address;
+  }
+
+  /** Closes the listener first (its upgrade handler throws once Node-RED stopped), then Node-RED. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      server.removeAllListeners('upgrade');
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const red = this.red;
+    this.red = null;
+    if (red) await red.stop();
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): void {
+    const red = this.red;
+    const base = this.deps.settings.path;
+    const url = req.url ?? '/';
+    const notFound = () => {
+      if (res.headersSent) return;
+      res.statusCode = 404;
+      res.end();
+    };
+    if (!red) return notFound();
+    const under = (prefix: string) => url === prefix || url.startsWith(`${prefix}/`) || url.startsWith(`${prefix}?`);
+    // Node-RED builds its routes relative to httpAdminRoot/httpNodeRoot, as when Express mounts it.
+    const mount = (prefix: string, handler: Handler) => {
+      (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+      req.url = url.slice(prefix.length) || '/';
+      if (req.url.startsWith('?')) req.url = `/${req.url}`;
+      handler(req, res, notFound);
+    };
+    if (under(`${base}/api`)) return mount(`${base}/api`, red.httpNode);
+    if (under(base)) return mount(base, red.httpAdmin);
+    notFound();
+  }
+}

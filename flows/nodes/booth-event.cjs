@@ -1,0 +1,36 @@
+// @ts-check
+'use strict';
+// `booth event`: the booth's events (visit started, face checked with reason, verified, rejected,
+// signature captured, sealed, sync progress, hardware faults) as messages, in the order the
+// booth emitted them. msg.topic = event name, msg.payload = event payload (plain JSON).
+
+/** @param {any} RED */
+module.exports = function (RED) {
+  /** @this {any} @param {{ events?: string }} config */
+  function BoothEventNode(config) {
+    RED.nodes.createNode(this, config);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- Node-RED's idiom: callbacks need the node
+    const node = this;
+    const bridge = RED.settings.boothBridge;
+    if (!bridge) {
+      node.status({ fill: 'red', shape: 'ring', text: 'not running inside the booth' });
+      return;
+    }
+    const patterns = String(config.events || '*')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    let seq = 0;
+    const off = bridge.onEvent(
+      `node-red:${node.id}`,
+      patterns,
+      (/** @type {string} */ event, /** @type {unknown} */ payload) => {
+        seq += 1;
+        node.send({ topic: event, payload: JSON.parse(JSON.stringify(payload ?? null)), seq });
+      },
+    );
+    node.status({ fill: 'green', shape: 'dot', text: patterns.join(', ') });
+    node.on('close', () => off());
+  }
+  RED.nodes.registerType('booth event', BoothEventNode);
+};

@@ -1,0 +1,251 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { parseConfig } from '../../../device/config/load.js';
+import { EventBus } from '../../../device/core/events.js';
+import { MemoryLeds } from '../../../device/hardware/leds/memory.js';
+import { setTuningPassword } from '../../../device/tuning/secrets.js';
+import { Tuning, tuningPaths } from '../../../device/tuning/tuning.js';
+
+/**
+ * One Node-RED per test file (it cannot restart in one process), on a real loopback socket:
+ * the admin API, a deployed flow with the booth's nodes, and http-in nodes as the test's probe.
+ */
+const PASSWORD = 'correct horse battery staple';
+let dir: string;
+let tuning: Tuning;
+let base: string;
+const bus = new EventBus();
+const leds = new MemoryLeds(400);
+const clock = { now: () => Date.now(), monotonic: () => performance.now() };
+
+async function token(password = PASSWORD): Promise<Response> {
+  return fetch(`${base}auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      client_id: 'node-red-admin',
+      grant_type: 'password',
+      scope: '*',
+      username: 'technician',
+      password,
+    }),
+  });
+}
+
+async function deploy(flows: unknown[], accessToken: string): Promise<Response> {
+  return fetch(`${base}flows`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${accessToken}`,
+      'node-red-deployment-type': 'full',
+      'node-red-api-version': 'v1',
+    },
+    body: JSON.stringify(flows),
+  });
+}
+
+const z = 'test-tab';
+/** Node-RED treats nodes without x/y as config nodes: give every flow node a position. */
+function withPositions(nodes: Record<string, unknown>[]): Record<string, unknown>[] {
+  return nodes.map((n, i) => (n.type === 'tab' ? n : { x: 100 + 10 * i, y: 40 * i, ...n }));
+}
+const testFlow = withPositions([
+  { id: z, type: 'tab', label: 'test' },
+  // POST /tuning/api/threshold {value} -> booth tune -> 200 {value}; refused -> catch -> 422 {error}
+  { id: 'in-thr', type: 'http in', z, url: '/threshold', method: 'post', wires: [['to-payload']] },
+  {
+    id: 'to-payload',
+    type: 'change',
+    z,
+    rules: [{ t: 'move', p: 'payload.value', pt: 'msg', to: 'payload', tot: 'msg' }],
+    wires: [['tune']],
+  },
+  { id: 'tune', type: 'booth tune', z, key: 'face.match.threshold', wires: [['ok']] },
+  {
+    id: 'ok',
+    type: 'change',
+    z,
+    rules: [{ t: 'set', p: 'payload', pt: 'msg', to: '{"value": payload, "old": change.old}', tot: 'jsonata' }],
+    wires: [['res']],
+  },
+  { id: 'catch', type: 'catch', z, scope: ['tune', 'led'], uncaught: false, wires: [['refused']] },
+  {
+    id: 'refused',
+    type: 'change',
+    z,
+    rules: [
+      { t: 'set', p: 'statusCode', pt: 'msg', to: '422', tot: 'num' },
+      { t: 'set', p: 'payload', pt: 'msg', to: '{"error": error.message}', tot: 'jsonata' },
+    ],
+    wires: [['res']],
+  },
+  { id: 'res', type: 'http response', z, statusCode: '', headers: {}, wires: [] },
+  // booth event -> remembered in flow context; GET /tuning/api/events returns them
+  { id: 'ev', type: 'booth event', z, events: 'visit.*, face.checked', wires: [['collect']] },
+  {
+    id: 'collect',
+    type: 'function',
+    z,
+    func: "const l = flow.get('events') || []; l.push({ topic: msg.topic, seq: msg.seq, payload: msg.payload }); flow.set('events', l); return null;",
+    outputs: 1,
+    wires: [[]],
+  },
+  { id: 'in-ev', type: 'http in', z, url: '/events', method: 'get', wires: [['read']] },
+  {
+    id: 'read',
+    type: 'function',
+    z,
+    func: "msg.payload = flow.get('events') || []; return msg;",
+    outputs: 1,
+    wires: [['res']],
+  },
+  // POST /tuning/api/led {pattern} -> booth led
+  { id: 'in-led', type: 'http in', z, url: '/led', method: 'post', wires: [['led-payload']] },
+  {
+    id: 'led-payload',
+    type: 'change',
+    z,
+    rules: [{ t: 'move', p: 'payload.pattern', pt: 'msg', to: 'payload', tot: 'msg' }],
+    wires: [['led']],
+  },
+  { id: 'led', type: 'booth led', z, pattern: '', wires: [['res']] },
+]);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tuning-nr-'));
+  // Base values set here: the face feature owns the defaults and may change them.
+  const config = parseConfig({
+    dataDir: dir,
+    face: { match: { threshold: 0.3 } },
+    tuning: { port: 0, limits: { 'face.match.threshold': { minimum: 0.25, maximum: 0.6 } } },
+  });
+  await setTuningPassword(dir, PASSWORD);
+  await leds.start();
+  tuning = new Tuning({
+    config,
+    bus,
+    clock,
+    logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
+    leds: () => leds,
+  });
+  await tuning.start();
+  base = tuning.editorUrl;
+  expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/tuning\/$/);
+});
+
+afterAll(async () => {
+  await tuning?.stop();
+  await leds.stop();
+});
+
+describe('embedded Node-RED', () => {
+  it('installs the default site flow on first boot', async () => {
+    const flows = JSON.parse(await readFile(join(tuningPaths(dir).userDir, 'flows.json'), 'utf8')) as {
+      type: string;
+    }[];
+    expect(flows.map((n) => n.type)).toEqual(expect.arrayContaining(['booth event', 'booth tune', 'booth led']));
+  });
+
+  it('refuses unauthenticated admin requests and wrong passwords', async () => {
+    expect((await fetch(`${base}flows`)).status).toBe(401);
+    expect((await fetch(`${base}settings`)).status).toBe(401);
+    expect((await deploy([], 'not-a-token')).status).toBe(401);
+    expect((await token('wrong')).status).toBe(403);
+  });
+
+  it('does not offer the exec node', async () => {
+    const { access_token } = (await (await token()).json()) as { access_token: string };
+    const res = await fetch(`${base}nodes`, {
+      headers: { authorization: `Bearer ${access_token}`, accept: 'application/json' },
+    });
+    expect(res.status).toBe(200);
+    const types = ((await res.json()) as { types: string[] }[]).flatMap((s) => s.types);
+    expect(types).toEqual(expect.arrayContaining(['booth event', 'booth tune', 'booth led', 'function']));
+    expect(types).not.toContain('exec');
+  });
+
+  it('deploys a flow whose booth tune changes the live threshold; out of range is refused', async () => {
+    const res = await token();
+    expect(res.status).toBe(200);
+    const { access_token } = (await res.json()) as { access_token: string };
+    const deployed = await deploy(testFlow, access_token);
+    expect(deployed.status).toBe(204);
+    // Deploy returns before the new flows run: wait until their http-in routes answer.
+    for (let i = 0; i < 100 && (await fetch(`${base}api/events`)).status !== 200; i++)
+      await new Promise((r) => setTimeout(r, 50));
+
+    const post = (path: string, body: unknown) =>
+      fetch(`${base}api${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const ok = await post('/threshold', { value: 0.42 });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ value: 0.42, old: 0.3 });
+    expect(tuning.tunables.config.face.match.threshold).toBe(0.42);
+
+    const refused = await post('/threshold', { value: 0.9 });
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/outside the site range 0.25..0.6/);
+    expect(tuning.tunables.config.face.match.threshold).toBe(0.42);
+
+    const wrongType = await post('/threshold', { value: 'high' });
+    expect(wrongType.status).toBe(422);
+    expect(tuning.tunables.get('face.match.threshold')).toBe(0.42);
+
+    const audit = (await readFile(tuningPaths(dir).audit, 'utf8')).trim().split('\n');
+    expect(audit).toHaveLength(1);
+    expect(JSON.parse(audit[0] ?? '')).toMatchObject({ key: 'face.match.threshold', old: 0.3, new: 0.42 });
+  });
+
+  it('booth led drives the LEDs; a bad pattern is refused', async () => {
+    const post = (body: unknown) =>
+      fetch(`${base}api/led`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect((await post({ pattern: 'fault' })).status).toBe(200);
+    expect(leds.pattern).toBe('fault');
+    const bad = await post({ pattern: 'disco' });
+    expect(bad.status).toBe(422);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/LED command: \/: expected one of/);
+    expect(leds.pattern).toBe('fault');
+  });
+
+  it('booth event delivers a visit`s events in order, with their payloads', async () => {
+    // The visit events are declared by the visit workflow; emit them untyped here.
+    const emit = bus.emit.bind(bus) as (event: string, payload: unknown) => void;
+    emit('visit.started', { visit: 'v1' });
+    emit('face.checked', { purpose: 'live', faces: 1, reasons: ['too_bright'], liveness: 0.9, ms: 40 });
+    emit('hardware.state', { device: 'camera', state: 'ready', adapter: 'folder' });
+    emit('face.checked', { purpose: 'live', faces: 1, reasons: [], liveness: 0.95, ms: 38 });
+    emit('visit.verified', { visit: 'v1' });
+    emit('visit.ended', { visit: 'v1' });
+    const events = (await (await fetch(`${base}api/events`)).json()) as {
+      topic: string;
+      seq: number;
+      payload: unknown;
+    }[];
+    expect(events.map((e) => e.topic)).toEqual([
+      'visit.started',
+      'face.checked',
+      'face.checked',
+      'visit.verified',
+      'visit.ended',
+    ]);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(events[1]?.payload).toEqual({
+      purpose: 'live',
+      faces: 1,
+      reasons: ['too_bright'],
+      liveness: 0.9,
+      ms: 40,
+    });
+  });
+});
