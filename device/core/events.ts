@@ -19,6 +19,8 @@ export interface BoothEvents {
   'hardware.fault': { device: DeviceName; code: string; message: string };
   'leds.pattern': { pattern: string };
   'listener.error': { event: string; owner: string; message: string };
+  /** One expert's stamp and seal was appended to a document (or a refusal recorded). */
+  'documents.sealed': { recordId: string; seat: string; action: 'sign' | 'dissent' | 'refuse'; placesStamped: number };
   /** A tunable changed at run time (Node-RED `booth tune`); the audit log records old and new. */
   'tuning.changed': { key: string; old: unknown; new: unknown; actor: string; at: number };
   /** A tune was refused (out of range, unknown key); nothing changed. */

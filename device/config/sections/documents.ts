@@ -1,4 +1,31 @@
 import { Type } from '@sinclair/typebox';
 
 /** Settings of the documents feature (device/documents/). Owned by that feature; every field has a default. */
-export const DocumentsConfig = Type.Object({}, { additionalProperties: false, default: {} });
+export const DocumentsConfig = Type.Object(
+  {
+    maxPdfBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 2 ** 31 - 1,
+      default: 200 * 1024 * 1024,
+      description: 'larger input PDFs are refused before anything is read into pdf-lib',
+    }),
+    signatureReserveBytes: Type.Integer({
+      minimum: 4096,
+      maximum: 262_144,
+      default: 16_384,
+      description: 'bytes reserved in each signature dictionary for the CMS (PAdES) signature',
+    }),
+    stampColor: Type.String({
+      pattern: '^#[0-9a-fA-F]{6}$',
+      default: '#1a1a80',
+      description: 'colour of the name, date and verification code on stamps',
+    }),
+    timeZone: Type.String({
+      minLength: 1,
+      default: 'Asia/Shanghai',
+      description: 'IANA time zone of the date-time written on stamps and the completion page',
+    }),
+    location: Type.String({ maxLength: 200, default: '', description: 'written as /Location of each PDF signature' }),
+  },
+  { additionalProperties: false, default: {} },
+);

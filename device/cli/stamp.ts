@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { basename, extname } from 'node:path';
+import { ulid } from 'ulid';
+import type { Command } from './command.js';
+import { EXIT } from './command.js';
+import { configOptions, configOrExit, parseWith, UsageError } from './config-args.js';
+import { loadOrCreateIdentity } from '../crypto/identity.js';
+import { isBoothError } from '../core/errors.js';
+import { parsePlaces, stampAndSeal, writePdfDurable, type Action } from '../documents/index.js';
+
+/**
+ * `booth stamp`: one expert's action on one PDF from the command line, the same path the visit
+ * workflow takes: validate, stamp every place of the seat, seal as an incremental revision with
+ * the booth's identity (or --key/--cert), write the result durably to --out.
+ */
+const options = {
+  ...configOptions,
+  pdf: { type: 'string' },
+  places: { type: 'string' },
+  seat: { type: 'string' },
+  signature: { type: 'string' },
+  name: { type: 'string' },
+  action: { type: 'string', default: 'sign' },
+  reason: { type: 'string' },
+  'record-id': { type: 'string' },
+  project: { type: 'string' },
+  dynamics: { type: 'string' },
+  key: { type: 'string' },
+  cert: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+const ACTIONS: readonly Action[] = ['sign', 'dissent', 'refuse'];
+
+function required(values: Record<string, unknown>, name: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v.length === 0) throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export const stampCommand: Command = {
+  name: 'stamp',
+  summary: "stamp one expert's signature on every place of their seat and seal the PDF (PAdES, incremental)",
+  usage:
+    'booth stamp --pdf IN [--places PLACES.json] --seat S --signature SIG.png --name NAME ' +
+    '[--action sign|dissent|refuse] [--reason TEXT] [--record-id ID] [--project NAME] [--dynamics FILE.iso19794-7] ' +
+    '[--key KEY.pem --cert CERT.pem] --out OUT [--config FILE] [--data-dir DIR] [--json]',
+  async run(argv) {
+    const { values } = parseWith(argv, options);
+    const action = values.action as Action;
+    if (!ACTIONS.includes(action)) throw new UsageError('--action: expected sign, dissent or refuse');
+    const pdfPath = required(values, 'pdf');
+    const seat = required(values, 'seat');
+    const out = action === 'refuse' ? values.out : required(values, 'out');
+    if (Boolean(values.key) !== Boolean(values.cert)) throw new UsageError('--key and --cert go together');
+    const loaded = await configOrExit(values);
+    if ('exit' in loaded) return loaded.exit;
+    const { config } = loaded;
+    try {
+      const signer =
+        values.key && values.cert
+          ? { keyPem: await readFile(values.key, 'utf8'), certPem: await readFile(values.cert, 'utf8') }
+          : await loadOrCreateIdentity(config.dataDir, config.booth.id).then((id) => ({
+              keyPem: id.privateKeyPem,
+              certPem: id.certificatePem,
+            }));
+      const result = await stampAndSeal({
+        pdf: await readFile(pdfPath),
+        places: values.places ? parsePlaces(await readFile(values.places, 'utf8')) : undefined,
+        seat,
+        signaturePng:
+          action === 'refuse' && !values.signature ? Buffer.alloc(0) : await readFile(required(values, 'signature')),
+        name: required(values, 'name'),
+        action,
+        reason: values.reason,
+        recordId: values['record-id'] ?? ulid(),
+        project: values.project ?? basename(pdfPath, extname(pdfPath)),
+        dynamics: values.dynamics ? await readFile(values.dynamics) : undefined,
+        signer,
+        now: new Date(),
+        options: config.documents,
+      });
+      if (result.action !== 'refuse' && out) await writePdfDurable(out, result.pdf, pdfPath);
+      const summary = {
+        ok: true,
+        action: result.action,
+        out: result.action === 'refuse' ? null : out,
+        placesStamped: result.placesStamped,
+        sha256Before: result.sha256Before,
+        sha256After: result.sha256After,
+        refusal: result.refusal ?? null,
+      };
+      if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else if (result.refusal)
+        process.stdout.write(
+          `refused: seat ${seat}, reason ${result.refusal.reasonCode}; nothing stamped, nothing written\n`,
+        );
+      else process.stdout.write(`stamped ${result.placesStamped} places for seat ${seat}, sealed -> ${out}\n`);
+      return EXIT.ok;
+    } catch (err) {
+      if (!isBoothError(err)) throw err;
+      if (values.json)
+        process.stdout.write(
+          `${JSON.stringify({ ok: false, code: err.code, message: err.message, details: err.details })}\n`,
+        );
+      else process.stderr.write(`booth stamp: ${err.code}: ${err.message}\n`);
+      return EXIT.failure;
+    }
+  },
+};

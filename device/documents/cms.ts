@@ -1,0 +1,113 @@
+import { createHash, createPrivateKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import { BoothError } from '../core/errors.js';
+import { children, context, oid, octets, read, seq, setOf, smallInt, tlv, whole, type Element } from './der.js';
+
+/**
+ * CMS SignedData for a PAdES baseline B-B signature (ETSI EN 319 142-1): detached over the
+ * document's ByteRange, SHA-256, with the signed attributes content-type, message-digest and
+ * ESS signing-certificate-v2. The signing time is the /M entry of the signature dictionary:
+ * PAdES forbids the CMS signing-time attribute, which would be a second, possibly different
+ * claim of the same time.
+ */
+export const OID = {
+  data: '1.2.840.113549.1.7.1',
+  signedData: '1.2.840.113549.1.7.2',
+  contentType: '1.2.840.113549.1.9.3',
+  messageDigest: '1.2.840.113549.1.9.4',
+  signingTime: '1.2.840.113549.1.9.5',
+  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  sha256: '2.16.840.1.101.3.4.2.1',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  rsaEncryption: '1.2.840.113549.1.1.1',
+  sha256WithRsa: '1.2.840.113549.1.1.11',
+} as const;
+
+export interface SignerPem {
+  keyPem: string;
+  certPem: string;
+}
+
+interface ParsedCert {
+  der: Buffer;
+  issuer: Uint8Array;
+  serial: Uint8Array;
+}
+
+/** Issuer Name and serialNumber INTEGER, exactly as encoded in the certificate. */
+export function parseCertificate(certPem: string): ParsedCert {
+  let der: Buffer;
+  try {
+    der = new X509Certificate(certPem).raw;
+  } catch (err) {
+    throw new BoothError('BOOTH_ERR_BAD_INPUT', `signer certificate: expected PEM X.509 (${(err as Error).message})`);
+  }
+  const cert = read(der);
+  const [tbs] = children(der, cert);
+  if (!tbs) throw new BoothError('BOOTH_ERR_BAD_INPUT', 'signer certificate: no TBSCertificate');
+  const fields = children(der, tbs);
+  const offset = fields[0]?.tag === 0xa0 ? 1 : 0;
+  const serial = fields[offset];
+  const issuer = fields[offset + 2];
+  if (!serial || !issuer) throw new BoothError('BOOTH_ERR_BAD_INPUT', 'signer certificate: truncated TBSCertificate');
+  return { der, issuer: whole(der, issuer), serial: whole(der, serial) };
+}
+
+function algorithm(dotted: string, withNull: boolean): Buffer {
+  return withNull ? seq(oid(dotted), tlv(0x05)) : seq(oid(dotted));
+}
+
+function signatureAlgorithm(key: KeyObject): Buffer {
+  // SM2 and EdDSA keys are not accepted by common PAdES verifiers yet: refuse them clearly.
+  if (key.asymmetricKeyType === 'ec') return algorithm(OID.ecdsaWithSha256, false);
+  if (key.asymmetricKeyType === 'rsa') return algorithm(OID.sha256WithRsa, true);
+  throw new BoothError(
+    'BOOTH_ERR_BAD_INPUT',
+    `signer key: expected an EC (P-256) or RSA key, got ${String(key.asymmetricKeyType)}`,
+  );
+}
+
+function attribute(type: string, value: Uint8Array): Buffer {
+  return seq(oid(type), setOf(value));
+}
+
+/** The signed attributes as a DER SET (tag 0x31): the bytes the signature covers. */
+export function signedAttributes(digest: Uint8Array, cert: ParsedCert): Buffer {
+  const certHash = createHash('sha256').update(cert.der).digest();
+  // ESSCertIDv2 with the default hash algorithm (SHA-256) omitted, as DER requires, plus
+  // issuerSerial (GeneralNames with one directoryName [4]) to pin the exact certificate.
+  const issuerSerial = seq(seq(context(4, cert.issuer)), cert.serial);
+  const signingCertificateV2 = seq(seq(seq(octets(certHash), issuerSerial)));
+  return setOf(
+    attribute(OID.contentType, oid(OID.data)),
+    attribute(OID.messageDigest, octets(digest)),
+    attribute(OID.signingCertificateV2, signingCertificateV2),
+  );
+}
+
+/** Detached CMS SignedData (ContentInfo DER) over a SHA-256 digest of the signed byte ranges. */
+export function buildSignedData(digest: Uint8Array, signer: SignerPem): Buffer {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(signer.keyPem);
+  } catch (err) {
+    throw new BoothError('BOOTH_ERR_BAD_INPUT', `signer key: expected a PEM private key (${(err as Error).message})`);
+  }
+  const cert = parseCertificate(signer.certPem);
+  const sigAlg = signatureAlgorithm(key);
+  const attrs = signedAttributes(digest, cert);
+  const signature = sign('sha256', attrs, key);
+  const digestAlg = algorithm(OID.sha256, false);
+  const signerInfo = seq(
+    smallInt(1),
+    seq(cert.issuer, cert.serial),
+    digestAlg,
+    // [0] IMPLICIT SET OF Attribute: same content as the signed SET, tag changed.
+    Buffer.concat([Buffer.from([0xa0]), attrs.subarray(1)]),
+    sigAlg,
+    octets(signature),
+  );
+  const signedData = seq(smallInt(1), setOf(digestAlg), seq(oid(OID.data)), context(0, cert.der), setOf(signerInfo));
+  return seq(oid(OID.signedData), context(0, signedData));
+}
+
+export type { Element };

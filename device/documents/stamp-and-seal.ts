@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import type { PDFDocument } from '@cantoo/pdf-lib';
+import { BoothError } from '../core/errors.js';
+import { compileValidator } from '../core/validate.js';
+import { checkPlacesFit, placesOfSeat, SEAT_PATTERN, type Place } from './places.js';
+import { placesFromForm } from './form-places.js';
+import { loadForUpdate, pageBoxes } from './pdf-input.js';
+import { drawStamps, hexColor } from './stamp.js';
+import { fieldNameFor, sealIncrement } from './seal.js';
+import { documentsOptions, formatStampTime, type DocumentsOptions } from './options.js';
+import { attachBinding } from './binding.js';
+import { checkRenderable } from './font.js';
+import type { SignerPem } from './cms.js';
+
+/**
+ * The documents API the visit workflow calls: one expert's action on one document. Sign and
+ * dissent stamp every place of the expert's seat and seal the result as one new revision;
+ * refuse changes nothing and returns the refusal for the record. Every check (PDF, places,
+ * request) runs before any byte is produced; the caller writes the result (see output.ts).
+ */
+export const Action = Type.Union([Type.Literal('sign'), Type.Literal('dissent'), Type.Literal('refuse')]);
+export type Action = Static<typeof Action>;
+
+const RequestFields = Type.Object({
+  seat: Type.String({ pattern: SEAT_PATTERN }),
+  name: Type.String({ minLength: 1, maxLength: 64 }),
+  action: Action,
+  reason: Type.Optional(Type.String({ maxLength: 2000 })),
+  recordId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+  project: Type.String({ minLength: 1, maxLength: 200 }),
+});
+const requestValidator = compileValidator(RequestFields);
+
+export interface StampRequest extends Static<typeof RequestFields> {
+  pdf: Uint8Array;
+  /** Explicit places (PLACES.json); when absent, form fields named by convention are used. */
+  places?: readonly Place[];
+  signaturePng: Uint8Array;
+  /** ISO/IEC 19794-7 bytes of the handwritten signature, bound into the sealed revision. */
+  dynamics?: Uint8Array;
+  signer: SignerPem;
+  now: Date;
+  options?: Partial<DocumentsOptions>;
+}
+
+export interface Refusal {
+  seat: string;
+  recordId: string;
+  /** Reason code for the record; a refusal without reason is allowed and recorded as such. */
+  reasonCode: string;
+}
+
+export interface StampResult {
+  pdf: Buffer;
+  action: Action;
+  sha256Before: string;
+  sha256After: string;
+  placesStamped: number;
+  refusal?: Refusal;
+}
+
+const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+
+export function sealReason(action: Action, name: string, project: string): string {
+  return `评标专家签名${action === 'dissent' ? '(持不同意见)' : ''}: ${name}, ${project}`;
+}
+
+/** Places for the seat, from the request or the form, validated against the pages. */
+export function resolvePlaces(doc: PDFDocument, explicit: readonly Place[] | undefined, seat: string): Place[] {
+  const all = explicit ?? placesFromForm(doc);
+  checkPlacesFit(all, pageBoxes(doc));
+  const mine = placesOfSeat(all, seat);
+  if (mine.length === 0)
+    throw new BoothError(
+      'BOOTH_ERR_PDF_PLACES',
+      `places: expected at least one place for seat ${seat} (${explicit ? 'places file' : 'form fields sig.' + seat})`,
+      { seat },
+    );
+  return mine;
+}
+
+export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
+  requestValidator.parse(
+    {
+      seat: req.seat,
+      name: req.name,
+      action: req.action,
+      reason: req.reason,
+      recordId: req.recordId,
+      project: req.project,
+    },
+    'stamp request',
+  );
+  const opts = documentsOptions(req.options);
+  const before = sha256(req.pdf);
+  const doc = await loadForUpdate(req.pdf, opts.maxPdfBytes);
+  const places = resolvePlaces(doc, req.places, req.seat);
+  if (req.action === 'refuse') {
+    const reasonCode = req.reason?.trim() || 'unspecified';
+    return {
+      pdf: Buffer.from(req.pdf),
+      action: 'refuse',
+      sha256Before: before,
+      sha256After: before,
+      placesStamped: 0,
+      refusal: { seat: req.seat, recordId: req.recordId, reasonCode },
+    };
+  }
+  const dissent = req.action === 'dissent';
+  if (dissent && !req.reason?.trim())
+    throw new BoothError('BOOTH_ERR_BAD_INPUT', 'stamp request: a dissent expects a reason (handwritten or chosen)');
+  await checkRenderable(req.name, 'name');
+  const placesStamped = await drawStamps(doc, places, {
+    signaturePng: req.signaturePng,
+    name: req.name,
+    dateText: formatStampTime(req.now, opts.timeZone),
+    verificationCode: req.recordId,
+    dissent,
+    color: hexColor(opts.stampColor),
+  });
+  await attachBinding(doc, {
+    recordId: req.recordId,
+    seat: req.seat,
+    action: req.action,
+    sha256Before: before,
+    dynamics: req.dynamics,
+    reason: dissent ? req.reason : undefined,
+    now: req.now,
+  });
+  const pdf = await sealIncrement(doc, req.pdf, {
+    signer: req.signer,
+    reason: sealReason(req.action, req.name, req.project),
+    name: req.name,
+    location: opts.location,
+    now: req.now,
+    fieldName: fieldNameFor('Seal', req.seat, req.recordId),
+    pageIndex: (places[0]?.page ?? 1) - 1,
+    reserveBytes: opts.signatureReserveBytes,
+  });
+  return { pdf, action: req.action, sha256Before: before, sha256After: sha256(pdf), placesStamped };
+}
