@@ -27,6 +27,8 @@ export interface StoreDeps {
   bus: EventBus;
   /** Whether the wall clock is synchronised; default: systemd-timesyncd's flag file. */
   clockSynced?: () => boolean;
+  /** A signer made elsewhere (signerFromKeyPem); default: loaded from the booth identity. */
+  signer?: BoothSigner;
   /** Free bytes on the data medium; default statfs (tests inject a full disk). */
   freeBytes?: (path: string) => Promise<number>;
 }
@@ -83,7 +85,7 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
     if (this.journal) return;
     const { dataDir, boothId, config, bus } = this.deps;
     const paths = storePaths(dataDir, config.dataKeyFile);
-    this.signer = await loadSigner(dataDir, boothId, config.crypto);
+    this.signer = this.deps.signer ?? (await loadSigner(dataDir, boothId, config.crypto));
     this.blobs = new BlobStore(paths.blobs, this.signer.suite, await loadOrCreateDataKey(paths.dataKey));
     this.state = await openStoreState(paths.storeState);
     if (this.state.adapter.problem)

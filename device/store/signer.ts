@@ -1,6 +1,5 @@
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { loadOrCreateIdentity, identityPaths, type BoothIdentity } from '../crypto/identity.js';
 import { readIfExists, writeFileDurable } from '../crypto/key-files.js';
 import { cryptoSuite, generateSm2KeyPair, type SuiteName } from './crypto-suite.js';
 import type { RecordSigner } from './record-codec.js';
@@ -19,38 +18,39 @@ export interface SignerInfo {
 }
 
 export interface BoothSigner extends RecordSigner {
-  readonly identity: BoothIdentity;
   readonly publicKey: KeyObject;
   readonly info: SignerInfo;
 }
 
 export async function loadSigner(dataDir: string, boothId: string, suiteName: SuiteName): Promise<BoothSigner> {
+  // Imported on demand: X.509 (@peculiar/x509) is slow to load and only needed here at first start.
+  const { loadOrCreateIdentity, identityPaths } = await import('../crypto/identity.js');
   const identity = await loadOrCreateIdentity(dataDir, boothId);
-  const suite = cryptoSuite(suiteName);
-  if (suiteName === 'p256') {
-    const privateKey = createPrivateKey(identity.privateKeyPem);
-    return {
-      boothId,
-      suite,
-      identity,
-      privateKey,
-      publicKey: createPublicKey(privateKey),
-      info: { alg: suite.signatureAlg, publicKeyPem: identity.certificate.publicKeyPem },
-    };
-  }
+  if (suiteName === 'p256') return signerFromKeyPem(boothId, identity.privateKeyPem);
   const path = join(identityPaths(dataDir).dir, 'booth-sm2.key.pem');
   let pem = await readIfExists(path);
   if (!pem) {
     pem = generateSm2KeyPair().privateKeyPem;
     await writeFileDurable(path, pem, 0o600);
   }
+  return signerFromKeyPem(boothId, pem, identity.privateKeyPem);
+}
+
+/**
+ * A signer from a private key PEM: the identity key (p256), or an SM2 key plus the identity
+ * key that binds it (sm).
+ */
+export function signerFromKeyPem(boothId: string, pem: string, identityKeyPem?: string): BoothSigner {
   const privateKey = createPrivateKey(pem);
   const publicKey = createPublicKey(privateKey);
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const binding = sign('sha256', Buffer.from(publicKeyPem), createPrivateKey(identity.privateKeyPem)).toString(
-    'base64',
-  );
-  return { boothId, suite, identity, privateKey, publicKey, info: { alg: suite.signatureAlg, publicKeyPem, binding } };
+  if (!identityKeyPem) {
+    const suite = cryptoSuite('p256');
+    return { boothId, suite, privateKey, publicKey, info: { alg: suite.signatureAlg, publicKeyPem } };
+  }
+  const suite = cryptoSuite('sm');
+  const binding = sign('sha256', Buffer.from(publicKeyPem), createPrivateKey(identityKeyPem)).toString('base64');
+  return { boothId, suite, privateKey, publicKey, info: { alg: suite.signatureAlg, publicKeyPem, binding } };
 }
 
 /**
