@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import type { Logger } from 'pino';
+import { BoothError } from '../core/errors.js';
+import { errorHandler } from '../http/errors.js';
+import { syncOpenApi } from './openapi.js';
+import type { PullActions } from './pull-actions.js';
+import { SYNC_ROUTES } from './routes.js';
+import type { AckRequest } from './schemas.js';
+import { checkPeer, type SyncTls } from './tls.js';
+
+export interface PullServerOptions {
+  tls: SyncTls;
+  actions: PullActions;
+  /** Common names of client certificates allowed (issued by the pinned CA). */
+  allowedClientNames: readonly string[];
+  logger?: Logger;
+}
+
+/**
+ * The pull API on its own HTTPS listener. The TLS layer asks for a client certificate and
+ * checks it against the pinned central CA only, without failing the handshake, so that the
+ * answer is a clear 401 (no certificate) or 403 (another CA, or a name not allowed) and
+ * nothing else: no route runs, nothing is read or changed.
+ */
+export async function buildPullServer(o: PullServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: { key: o.tls.key, cert: o.tls.cert, ca: [o.tls.ca], requestCert: true, rejectUnauthorized: false },
+    ...(o.logger ? { loggerInstance: o.logger as FastifyBaseLogger } : { logger: false }),
+    bodyLimit: 4 * 1024 * 1024,
+    // Unknown fields are refused (400), not silently stripped (fastify's default).
+    ajv: { customOptions: { removeAdditional: false } },
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
+  app.setErrorHandler(errorHandler);
+  app.addHook('onRequest', async (req) => {
+    const peer = checkPeer(req.raw.socket as TLSSocket, o.allowedClientNames);
+    if (!peer.ok)
+      throw new BoothError(peer.status === 401 ? 'BOOTH_ERR_UNAUTHORIZED' : 'BOOTH_ERR_FORBIDDEN', peer.reason);
+  });
+  const { batches, ack, openapi } = SYNC_ROUTES;
+  app.get<{ Querystring: { after: number; limit: number } }>(
+    batches.url,
+    { schema: { querystring: batches.querystring, response: batches.response } },
+    async (req) => o.actions.batches(req.query.after, req.query.limit),
+  );
+  app.post<{ Body: AckRequest }>(ack.url, { schema: { body: ack.body, response: ack.response } }, async (req) =>
+    o.actions.ack(req.body),
+  );
+  const doc = syncOpenApi();
+  app.get(openapi.url, async () => doc);
+  return app;
+}

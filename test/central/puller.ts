@@ -1,0 +1,64 @@
+import type { Agent } from 'node:https';
+import { signerKeyFromInfo } from '../../device/store/signer.js';
+import { batchProblems } from '../../device/sync/batch.js';
+import type { AckResponse, SignedBatch } from '../../device/sync/schemas.js';
+import type { CentralLedger } from './ledger.js';
+import { httpsJson } from './https-json.js';
+
+export interface PullResult {
+  batches: number;
+  records: number;
+  stored: number;
+  lastAck: AckResponse | null;
+}
+
+/**
+ * The central side of the pull API: asks a booth for batches after what it holds, checks the
+ * booth's certificate (TLS, pinned CA) and every signature and link, stores, acknowledges, and
+ * repeats until the booth has nothing more. `after` overrides where to start (tests).
+ */
+export async function pullFromBooth(o: {
+  ledger: CentralLedger;
+  agent: Agent;
+  boothUrl: string;
+  boothId: string;
+  limit?: number;
+  after?: number;
+}): Promise<PullResult> {
+  const result: PullResult = { batches: 0, records: 0, stored: 0, lastAck: null };
+  let after = o.after ?? o.ledger.ledger(o.boothId).lastSeq;
+  for (;;) {
+    const res = await httpsJson(`${o.boothUrl}/sync/v1/batches?after=${after}&limit=${o.limit ?? 1000}`, {
+      agent: o.agent,
+    });
+    if (res.status !== 200) throw new Error(`pull: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    const sb = res.body as SignedBatch;
+    if (!res.peer || sb.batch.boothId !== o.boothId || !res.peer.subject.includes(`CN=${o.boothId}`))
+      throw new Error(`pull: batch of ${sb.batch.boothId} served by ${res.peer?.subject ?? 'nobody'}`);
+    const key = signerKeyFromInfo(sb.batch.signer, res.peer.publicKey);
+    if (!key) throw new Error('pull: batch signer is not backed by the booth certificate');
+    const problems = batchProblems(sb, key);
+    if (problems.length) throw new Error(`pull: batch does not verify: ${problems.join('; ')}`);
+    result.batches++;
+    if (sb.batch.count === 0) break;
+    const { acks, centralLastSeq } = o.ledger.accept(o.boothId, sb.batch.after, sb.batch.records);
+    result.records += sb.batch.count;
+    result.stored += acks.filter((a) => a.status === 'stored').length;
+    const ack = await httpsJson(`${o.boothUrl}/sync/v1/ack`, {
+      method: 'POST',
+      agent: o.agent,
+      body: {
+        boothId: o.boothId,
+        batchId: sb.batch.batchId,
+        batchHash: sb.batch.batchHash,
+        upTo: Math.min(centralLastSeq, sb.batch.lastSeq),
+        rejected: acks.filter((a) => a.status === 'rejected').map((a) => ({ seq: a.seq, reason: a.reason ?? '' })),
+      },
+    });
+    if (ack.status !== 200) throw new Error(`pull: ack HTTP ${ack.status} ${JSON.stringify(ack.body)}`);
+    result.lastAck = ack.body as AckResponse;
+    if (centralLastSeq <= after) break;
+    after = centralLastSeq;
+  }
+  return result;
+}

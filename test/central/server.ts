@@ -1,0 +1,160 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import { Agent } from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import { BoothError } from '../../device/core/errors.js';
+import { errorHandler } from '../../device/http/errors.js';
+import { signerKeyFromInfo } from '../../device/store/signer.js';
+import { batchProblems } from '../../device/sync/batch.js';
+import { SYNC_ROUTES } from '../../device/sync/routes.js';
+import type { SignedBatch } from '../../device/sync/schemas.js';
+import { checkPeer } from '../../device/sync/tls.js';
+import { createCentralCa, issueCert, type CentralCa, type IssuedCert } from './ca.js';
+import { CentralLedger, type RecordPolicy } from './ledger.js';
+import { pullFromBooth, type PullResult } from './puller.js';
+
+/**
+ * The reference central server: a test and demo tool (not the production central system).
+ * It is the central CA for tests, accepts pushes over mutual TLS, pulls batches from a booth,
+ * verifies every batch and record signature and the hash chain, stores records idempotently by
+ * id, can be backed up and restored, and injects network faults on demand. Other features add
+ * routes as fastify plugins (e.g. enrollment, test/central/enrollment.ts) via `plugins`.
+ */
+export type CentralFault = 'none' | 'http500' | 'slow' | 'reset';
+
+export interface CentralServerOptions {
+  ca?: CentralCa;
+  host?: string;
+  /** Extra routes (enrollment, ...); each gets `{ central }` as its options. */
+  plugins?: FastifyPluginAsync<{ central: CentralServer }>[];
+  policy?: RecordPolicy;
+  /** How long 'slow' waits before answering. */
+  slowMs?: number;
+}
+
+export interface CentralServer {
+  readonly ca: CentralCa;
+  readonly ledger: CentralLedger;
+  /** Client certificate (CN=central) the server uses to pull from booths. */
+  readonly clientCert: IssuedCert;
+  fault: CentralFault;
+  app: FastifyInstance | null;
+  url: string | null;
+  listen(port?: number): Promise<string>;
+  close(): Promise<void>;
+  pull(boothUrl: string, boothId: string, o?: { limit?: number; after?: number }): Promise<PullResult>;
+  /** Pushes received (for assertions on batching). */
+  pushes: { boothId: string; count: number; bytes: number }[];
+}
+
+export async function buildCentralServer(o: CentralServerOptions = {}): Promise<CentralServer> {
+  const ca = o.ca ?? (await createCentralCa());
+  const serverCert = await issueCert(ca, {
+    commonName: 'central-server',
+    profile: 'server',
+    altNames: ['localhost', '127.0.0.1'],
+  });
+  const clientCert = await issueCert(ca, { commonName: 'central', profile: 'client' });
+  const ledger = new CentralLedger(o.policy);
+  const pullAgent = new Agent({
+    keepAlive: true,
+    key: clientCert.keyPem,
+    cert: clientCert.certPem,
+    ca: [ca.certPem],
+  });
+
+  const central: CentralServer = {
+    ca,
+    ledger,
+    clientCert,
+    fault: 'none',
+    app: null,
+    url: null,
+    pushes: [],
+    async listen(port = 0) {
+      const app = await buildApp(central, serverCert, o);
+      central.app = app;
+      const address = await app.listen({ host: o.host ?? '127.0.0.1', port });
+      central.url = address.replace('127.0.0.1', 'localhost');
+      return central.url;
+    },
+    async close() {
+      await central.app?.close();
+      central.app = null;
+      pullAgent.destroy();
+    },
+    pull: (boothUrl, boothId, po = {}) => pullFromBooth({ ledger, agent: pullAgent, boothUrl, boothId, ...po }),
+  };
+  return central;
+}
+
+async function buildApp(
+  central: CentralServer,
+  serverCert: IssuedCert,
+  o: CentralServerOptions,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: {
+      key: serverCert.keyPem,
+      cert: serverCert.certPem,
+      ca: [central.ca.certPem],
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    logger: false,
+    bodyLimit: 64 * 1024 * 1024,
+    // Unknown fields are refused (400), not silently stripped (fastify's default).
+    ajv: { customOptions: { removeAdditional: false } },
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
+  app.setErrorHandler(errorHandler);
+  const { push } = SYNC_ROUTES;
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (req) => {
+      const peer = checkPeer(req.raw.socket as TLSSocket, null);
+      if (!peer.ok)
+        throw new BoothError(peer.status === 401 ? 'BOOTH_ERR_UNAUTHORIZED' : 'BOOTH_ERR_FORBIDDEN', peer.reason);
+    });
+    scope.post<{ Body: SignedBatch }>(
+      push.url,
+      { schema: { body: push.body, response: push.response } },
+      async (req, reply) => {
+        if (central.fault === 'http500') throw new Error('injected fault: internal error');
+        if (central.fault === 'slow') await new Promise((r) => setTimeout(r, o.slowMs ?? 2000));
+        const socket = req.raw.socket as TLSSocket;
+        const cn = checkPeer(socket, null);
+        const sb = req.body;
+        if (!cn.ok || cn.commonName !== sb.batch.boothId)
+          throw new BoothError(
+            'BOOTH_ERR_FORBIDDEN',
+            `batch of ${sb.batch.boothId} pushed with another booth's certificate`,
+          );
+        const certKey = new X509Certificate(socket.getPeerCertificate().raw).publicKey;
+        const key = signerKeyFromInfo(sb.batch.signer, certKey);
+        if (!key) throw new BoothError('BOOTH_ERR_BAD_INPUT', 'batch signer is not backed by the client certificate');
+        const problems = batchProblems(sb, key);
+        if (problems.length)
+          throw new BoothError('BOOTH_ERR_BAD_INPUT', `batch does not verify: ${problems.join('; ')}`, { problems });
+        central.pushes.push({
+          boothId: sb.batch.boothId,
+          count: sb.batch.count,
+          bytes: Number(req.headers['content-length'] ?? 0),
+        });
+        if (central.fault === 'reset') {
+          // Store the first half, then drop the connection before answering: the booth must
+          // resend, and the duplicates must not be stored twice.
+          central.ledger.accept(
+            sb.batch.boothId,
+            sb.batch.after,
+            sb.batch.records.slice(0, Math.ceil(sb.batch.count / 2)),
+          );
+          socket.destroy();
+          return reply.hijack();
+        }
+        return central.ledger.accept(sb.batch.boothId, sb.batch.after, sb.batch.records);
+      },
+    );
+  });
+  for (const plugin of o.plugins ?? []) await app.register(plugin, { central });
+  return app;
+}
