@@ -22,8 +22,8 @@ export interface Bounds {
   maxY: number;
 }
 
-/** Spacing of the densified centre line (mm): fine enough to look smooth at 600 dpi. */
-const STEP_MM = 0.25;
+/** Spacing of the densified centre line (mm): with quadratic joins, smooth at 600 dpi. */
+const STEP_MM = 0.4;
 /** Reports closer than this (mm) are merged: they add jitter, not shape. */
 const MIN_GAP_MM = 0.03;
 
@@ -106,10 +106,8 @@ export function inkBounds(paths: readonly InkPoint[][]): Bounds | null {
   return b;
 }
 
-const fmt = (v: number): string => {
-  const s = (Math.round(v * 1000) / 1000).toFixed(3).replace(/\.?0+$/, '');
-  return s === '-0' ? '0' : s;
-};
+/** 1 µm resolution; String() of a rounded number is the shortest exact form, the same on every run. */
+const fmt = (v: number): string => String(Math.round(v * 1000) / 1000 + 0);
 
 function curveThrough(points: { x: number; y: number }[]): string {
   // Quadratic segments between midpoints: a smooth curve through the outline's vertices.

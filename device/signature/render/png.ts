@@ -3,6 +3,7 @@ import type { RenderSettings } from '../../config/sections/signature.js';
 import { BoothError } from '../../core/errors.js';
 import type { Signature } from '../model.js';
 import { drawSvg } from './svg.js';
+import { withPngDensity } from './png-density.js';
 
 export interface PngSize {
   /** Resolution at real size (the tablet's mm become the page's mm). Default: render.dpi. */
@@ -51,10 +52,9 @@ export async function renderPng(
       'BOOTH_ERR_BAD_INPUT',
       `render size: ${width}x${height} px is too large; expected at most 100 Mpx`,
     );
-  const png = await sharp(Buffer.from(drawing.svg), { density: dpi })
-    .resize(width, height, { fit: 'fill' })
-    .png({ compressionLevel: 6, adaptiveFiltering: false })
-    .withMetadata({ density: Math.round(dpi) })
-    .toBuffer();
+  // Sized in pixels (viewBox still in mm) so librsvg draws exactly width x height: no resample.
+  const svg = drawing.svg.replace(/width="[\d.]+mm" height="[\d.]+mm"/, `width="${width}" height="${height}"`);
+  const raw = await sharp(Buffer.from(svg)).png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer();
+  const png = withPngDensity(raw, dpi);
   return { png, width, height, dpi };
 }
