@@ -128,6 +128,13 @@ export class SignatureCapture {
     return result;
   }
 
+  /** Abandons the capture without a result (the expert walked away, the visit was aborted). */
+  cancel(): void {
+    if (!this.session) return;
+    this.discard('stopped');
+    this.closeSession();
+  }
+
   private emitCaptured(r: CaptureResult): void {
     this.deps.bus?.emit('signature.captured', {
       valid: r.valid,

@@ -8,6 +8,8 @@ import { isdv4 } from '../../../device/signature/protocol/isdv4.js';
 import { encodeOut, encodePen } from '../../../device/signature/protocol/isdv4-encode.js';
 import { signatureSettings } from '../../../device/signature/settings.js';
 import { FakeIsdv4Tablet } from './fake-tablet.js';
+import { createSignatureCapture } from '../../../device/signature/index.js';
+import { parseConfig } from '../../../device/config/load.js';
 
 async function setup(timeoutMs = 60_000) {
   const settings = signatureSettings({ settleMs: 1, queryTimeoutMs: 20, timeoutMs });
@@ -99,6 +101,16 @@ describe('SignatureCapture', () => {
     expect(capture.finish().reasons).toEqual(['timeout']);
   });
 
+  it('cancel() abandons a capture without a result', async () => {
+    const { tablet, capture, seen } = await setup();
+    capture.begin();
+    sign(tablet, 10);
+    capture.cancel();
+    capture.cancel(); // nothing open: no-op
+    expect(capture.capturing).toBe(false);
+    expect(seen.map((s) => s.split(' ')[0])).toEqual(['signature.started', 'signature.discarded']);
+  });
+
   it('finish() and clear() without begin() are coded errors', async () => {
     const { capture } = await setup();
     for (const act of [() => capture.finish(), () => capture.clear()]) {
@@ -119,5 +131,18 @@ describe('SignatureCapture', () => {
     expect(tablet.state).toBe('closed');
     expect(capture.capturing).toBe(false);
     expect(bus.listenerCount()).toBe(1); // only the test's own onAny
+  });
+
+  it('createSignatureCapture wires the configured protocol and line speed', async () => {
+    const config = parseConfig({
+      signature: { settleMs: 1, queryTimeoutMs: 20 },
+      hardware: { tablet: { baudRate: 19_200 } },
+    });
+    const tablet = new FakeIsdv4Tablet(19_200);
+    const capture = createSignatureCapture({ tablet, config, clock: new ManualClock() });
+    await capture.start();
+    expect(capture.driverStatus).toBe('ready');
+    expect(tablet.commands()).toBe('0@19200 *@19200 1@19200');
+    await capture.stop();
   });
 });
