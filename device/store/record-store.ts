@@ -143,6 +143,11 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
     return v;
   }
 
+  /** Checks free space now (it is also checked on a timer); emits store.disk on a change. */
+  checkDisk(): Promise<'ok' | 'low' | 'critical'> {
+    return this.need(this.disk).check();
+  }
+
   /** Throws unless a new visit may start: a faulted store or a nearly full disk refuses it. */
   assertAcceptingVisits(): void {
     this.need(this.journal);

@@ -34,6 +34,19 @@ describe('pull API', () => {
     );
   });
 
+  it('works the same with the SM suite: SM3 chain, SM2 signatures bound to the booth certificate', async () => {
+    rig = await syncRig({ crypto: 'sm', push: true });
+    const r = rig;
+    await r.commit(12);
+    await until(() => r.sync.outbox?.ackedSeq === 12, 'sm push');
+    await r.commit(3);
+    const pulled = await r.central.pull(r.pullUrl, r.boothId);
+    expect(pulled.stored).toBeLessThanOrEqual(3);
+    await until(() => r.central.ledger.ledger(r.boothId).lastSeq === 15, 'sm records at central');
+    expect(r.store.boothSigner.info.alg).toBe('sm2-sm3');
+    expect(r.central.ledger.ledger(r.boothId).records).toHaveLength(15);
+  });
+
   it('serves again from an older seq after the central server was restored from a backup', async () => {
     rig = await syncRig();
     const r = rig;
