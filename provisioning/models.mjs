@@ -117,18 +117,25 @@ async function fsyncPath(path) {
 /**
  * Fetches the models that are missing or wrong. Already verified files are not fetched again.
  * Throws ModelIntegrityError when the source holds bytes that differ from the manifest.
- * @param {{ modelsDir?: string, tarball?: string, log?: (line: string) => void }} [options]
+ * `progress` is called once per model as it is verified or installed (done counts up to total).
+ * @param {{ modelsDir?: string, tarball?: string, log?: (line: string) => void,
+ *   progress?: (p: { done: number, total: number, name: string, state: 'verified' | 'installed' }) => void }} [options]
  * @returns {Promise<ModelCheck[]>}
  */
 export async function fetchModels(options = {}) {
   const modelsDir = options.modelsDir ?? DEFAULT_MODELS_DIR;
   const log = options.log ?? (() => {});
+  const progress = options.progress ?? (() => {});
   const manifest = await readManifest(modelsDir);
   const before = await verifyModels(modelsDir);
   const todo = manifest.models.filter((m) => !before.find((c) => c.name === m.name)?.ok);
+  const total = manifest.models.length;
+  let done = 0;
   for (const c of before) {
-    if (c.ok) log(`model ${c.name}: verified (${c.file})`);
-    else if (c.reason === 'mismatch') log(`model ${c.name}: sha256 mismatch on disk, fetching a fresh copy`);
+    if (c.ok) {
+      log(`model ${c.name}: verified (${c.file})`);
+      progress({ done: ++done, total, name: c.name, state: 'verified' });
+    } else if (c.reason === 'mismatch') log(`model ${c.name}: sha256 mismatch on disk, fetching a fresh copy`);
   }
   if (todo.length === 0) return before;
 
@@ -160,6 +167,7 @@ export async function fetchModels(options = {}) {
       await fsyncPath(tmp);
       await rename(tmp, join(modelsDir, m.file));
       log(`model ${m.name}: installed and verified (${m.sha256.slice(0, 12)}…)`);
+      progress({ done: ++done, total, name: m.name, state: 'installed' });
     }
     await fsyncPath(modelsDir);
   } finally {
