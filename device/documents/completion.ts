@@ -80,7 +80,7 @@ export async function appendCompletionPage(req: CompletionRequest): Promise<Comp
   await checkRenderable(allText, 'completion');
   const before = createHash('sha256').update(req.pdf).digest('hex');
   const doc = await loadForUpdate(req.pdf, opts.maxPdfBytes);
-  const font = await embedStampFont(doc);
+  const font = await embedStampFont(doc, [req.project, ...labels.map((e) => e.name)]);
   const page = doc.addPage(A4);
   const pageNumber = doc.getPageCount();
   page.drawText('评标报告签署完成证明', { x: 50, y: 780, size: 20, font });

@@ -15,6 +15,7 @@ import {
   type PDFOperator,
   type RGB,
 } from '@cantoo/pdf-lib';
+import { createHash } from 'node:crypto';
 import fontkit from '@cantoo/fontkit';
 import { BoothError } from '../core/errors.js';
 import type { Place } from './places.js';
@@ -93,9 +94,15 @@ export async function embedSignature(doc: PDFDocument, png: Uint8Array): Promise
   }
 }
 
-export async function embedStampFont(doc: PDFDocument): Promise<PDFFont> {
+/**
+ * Embeds the glyphs of `texts` only. A subset font's name carries a six-letter tag (ISO 32000
+ * 9.6.4) so viewers know it is incomplete; the tag is derived from the texts.
+ */
+export async function embedStampFont(doc: PDFDocument, texts: readonly string[]): Promise<PDFFont> {
   doc.registerFontkit(fontkit);
-  return doc.embedFont(await loadStampFont(), { subset: true });
+  const digest = createHash('sha256').update(texts.join('\u0000')).digest();
+  const tag = [...digest.subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
+  return doc.embedFont(await loadStampFont(), { subset: true, customName: `${tag}+NotoSansSC-Regular` });
 }
 
 const FONT_KEY = 'F0';
@@ -186,7 +193,7 @@ class StampArt {
 export async function drawStamps(doc: PDFDocument, places: readonly Place[], content: StampContent): Promise<number> {
   const needsImage = places.some((p) => p.kind === 'signature');
   const image = needsImage ? await embedSignature(doc, content.signaturePng) : null;
-  const font = await embedStampFont(doc);
+  const font = await embedStampFont(doc, [content.name, content.dateText, content.verificationCode]);
   const art = new StampArt(doc, font, image, content);
   const pages = doc.getPages();
   for (const place of places) {

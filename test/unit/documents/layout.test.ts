@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { fitCentred, signatureLayout } from '../../../device/documents/stamp.js';
+import { formatStampTime } from '../../../device/documents/options.js';
+import { decodeTextBytes, dictName, dictString, pdfDateToIso } from '../../../device/documents/pdf-strings.js';
+
+describe('fitCentred', () => {
+  it('keeps the aspect ratio and centres a wide image in a tall box', () => {
+    const box = fitCentred(400, 100, { x: 10, y: 20, width: 100, height: 100 });
+    expect(box).toEqual({ x: 10, y: 57.5, width: 100, height: 25 });
+  });
+
+  it('keeps the aspect ratio and centres a tall image in a wide box', () => {
+    const box = fitCentred(100, 200, { x: 0, y: 0, width: 300, height: 100 });
+    expect(box.width / box.height).toBeCloseTo(0.5);
+    expect(box.height).toBe(100);
+    expect(box.x + box.width / 2).toBeCloseTo(150);
+  });
+});
+
+describe('signatureLayout', () => {
+  it('splits a place into code strip and image; a dissent adds a mark strip on top', () => {
+    const place = { x: 0, y: 0, width: 150, height: 50 };
+    const plain = signatureLayout(place, false);
+    expect(plain.mark).toBeNull();
+    expect(plain.code.height + plain.image.height).toBeCloseTo(50);
+    const dissent = signatureLayout(place, true);
+    expect(dissent.mark).not.toBeNull();
+    expect(dissent.code.height + dissent.image.height + (dissent.mark?.height ?? 0)).toBeCloseTo(50);
+    expect(dissent.mark?.y).toBeCloseTo(dissent.image.y + dissent.image.height);
+  });
+});
+
+describe('formatStampTime', () => {
+  it('writes the local date-time of the booth time zone', () => {
+    expect(formatStampTime(new Date('2026-11-26T16:30:00Z'), 'Asia/Shanghai')).toBe('2026-11-27 00:30');
+    expect(formatStampTime(new Date('2026-11-26T16:30:00Z'), 'UTC')).toBe('2026-11-26 16:30');
+  });
+});
+
+describe('pdf strings', () => {
+  it('reads literal, escaped, hex and UTF-16BE strings', () => {
+    const dict =
+      "/Reason (a \\(b\\) c\\101) /Name <FEFF5F204F1F> /M (D:20261126103000+08'00') /SubFilter /ETSI.CAdES.detached";
+    expect(dictString(dict, 'Reason')).toBe('a (b) cA');
+    expect(dictString(dict, 'Name')).toBe('张伟');
+    expect(dictName(dict, 'SubFilter')).toBe('ETSI.CAdES.detached');
+    expect(pdfDateToIso(dictString(dict, 'M') ?? '')).toBe('2026-11-26T02:30:00.000Z');
+    expect(dictString(dict, 'Location')).toBeUndefined();
+    expect(decodeTextBytes(Buffer.from('caf\xe9', 'latin1'))).toBe('café');
+  });
+});
