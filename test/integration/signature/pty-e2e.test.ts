@@ -51,6 +51,8 @@ describe('signature capture over a socat pseudo-terminal', () => {
     capture = new SignatureCapture({ driver, clock: systemClock, settings, bus });
     await capture.start();
     await until(() => driver.status === 'ready', 'the driver to be ready');
+    // 'ready' means the start command left the booth; the tablet reads it a moment later.
+    await until(() => sim.started, 'the tablet to receive the start command');
   });
 
   afterAll(async () => {
@@ -106,6 +108,7 @@ describe('signature capture over a socat pseudo-terminal', () => {
 
     await sim.replug();
     await until(() => driver.status === 'ready', 'the driver to reopen and restart the tablet');
+    await until(() => sim.started, 'the tablet to receive the start command again');
     expect(sim.commands.join('')).toBe('0*10*1'); // the start-up sequence ran again
     capture.begin();
     await sim.replay(recording);
