@@ -14,13 +14,14 @@ export async function makeReport(pages: number, options: { objectStreams?: boole
   const font = await doc.embedFont(StandardFonts.Helvetica);
   for (let i = 0; i < pages; i++) {
     const page = doc.addPage([A4.width, A4.height]);
-    page.drawText(`Evaluation report - page ${i + 1} of ${pages}`, { x: 50, y: 790, size: 14, font });
-    for (let line = 0; line < 30; line++)
+    // One font resource per page, as an editor writes it (pdf-lib adds one per drawText otherwise).
+    page.setFont(font);
+    page.drawText(`Evaluation report - page ${i + 1} of ${pages}`, { x: 50, y: 790, size: 14 });
+    for (let line = 0; line < 24; line++)
       page.drawText(`Line ${line + 1}: bidder scores, technical and commercial evaluation details.`, {
         x: 50,
         y: 750 - line * 18,
         size: 10,
-        font,
         color: rgb(0.2, 0.2, 0.2),
       });
   }

@@ -12,7 +12,7 @@ export const DocumentsConfig = Type.Object(
     signatureReserveBytes: Type.Integer({
       minimum: 4096,
       maximum: 262_144,
-      default: 16_384,
+      default: 8192,
       description: 'bytes reserved in each signature dictionary for the CMS (PAdES) signature',
     }),
     stampColor: Type.String({

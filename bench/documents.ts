@@ -1,0 +1,107 @@
+import { createSelfSignedCertificate, generateKeyPair } from '../device/crypto/x509.js';
+import { stampAndSeal, verifyPdf, type SignerPem } from '../device/documents/index.js';
+import { makeReport, makeSignaturePng, placesFor } from './documents-samples.js';
+
+/**
+ * `npm run bench:documents`: stamp + seal time for one expert on a generated 96-page report with
+ * 3 places per page (p50 over repeated runs), the same for 500 pages, and five experts signing
+ * the 96-page report in turn; output sizes and the process's peak RSS. Prints one JSON object.
+ * Targets (issue 5): 96 pages p50 <= 150 ms; 500 pages <= 1 s and peak RSS <= 300 MB.
+ */
+const RUNS_96 = 15;
+const RUNS_500 = 5;
+const WARMUP = 3;
+const SEATS = ['A', 'B', 'C', 'D', 'E'];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+async function timeOne(pdf: Uint8Array, pages: number, seat: string, row: number, signer: SignerPem, png: Buffer) {
+  const t0 = performance.now();
+  const r = await stampAndSeal({
+    pdf,
+    places: placesFor(seat, pages, row),
+    seat,
+    signaturePng: png,
+    name: '欧阳娜娜',
+    action: 'sign',
+    recordId: `REC-${seat}`,
+    project: '基准测试项目',
+    dynamics: Buffer.alloc(4096, 7),
+    signer,
+    now: new Date(),
+  });
+  return { ms: performance.now() - t0, out: r.pdf };
+}
+
+async function series(pages: number, runs: number, signer: SignerPem, png: Buffer) {
+  const input = await makeReport(pages);
+  const times: number[] = [];
+  let size = 0;
+  for (let i = 0; i < WARMUP + runs; i++) {
+    const { ms, out } = await timeOne(input, pages, 'A', 0, signer, png);
+    if (i >= WARMUP) times.push(ms);
+    size = out.length;
+  }
+  return {
+    pages,
+    places: pages * 3,
+    runs,
+    p50Ms: round(median(times)),
+    minMs: round(Math.min(...times)),
+    maxMs: round(Math.max(...times)),
+    inputBytes: input.length,
+    outputBytes: size,
+    addedBytes: size - input.length,
+  };
+}
+
+async function main(): Promise<void> {
+  const keys = await generateKeyPair();
+  const signer = {
+    keyPem: keys.privateKeyPem,
+    certPem: await createSelfSignedCertificate({ subject: 'CN=bench', keys, days: 1, profile: 'signing' }),
+  };
+  const png = makeSignaturePng(600, 200);
+  const one96 = await series(96, RUNS_96, signer, png);
+  const one500 = await series(500, RUNS_500, signer, png);
+  const rssAfter500 = process.resourceUsage().maxRSS / 1024;
+
+  let pdf: Uint8Array = await makeReport(96);
+  const startBytes = pdf.length;
+  const perExpert: number[] = [];
+  for (const [row, seat] of SEATS.entries()) {
+    const { ms, out } = await timeOne(pdf, 96, seat, row, signer, png);
+    perExpert.push(round(ms));
+    pdf = out;
+  }
+  const report = verifyPdf(pdf);
+  console.log(
+    JSON.stringify({
+      bench: 'documents',
+      node: process.version,
+      signaturePngBytes: png.length,
+      oneExpert96: { ...one96, targetP50Ms: 150 },
+      oneExpert500: { ...one500, targetMs: 1000 },
+      fiveExperts96: {
+        perExpertMs: perExpert,
+        p50Ms: round(median(perExpert)),
+        totalMs: round(perExpert.reduce((a, b) => a + b, 0)),
+        inputBytes: startBytes,
+        outputBytes: pdf.length,
+        signaturesIntact: report.signatures.filter((s) => s.intact).length,
+        verifyOk: report.ok,
+      },
+      peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      peakRssAfter500Mb: round(rssAfter500),
+      targetPeakRssMb: 300,
+    }),
+  );
+}
+
+await main();
