@@ -22,16 +22,31 @@ const quantile = (xs: number[], q: number): number => {
 };
 const round = (v: number, d = 2) => Math.round(v * 10 ** d) / 10 ** d;
 
-async function time(runs: number, fn: () => unknown): Promise<number[]> {
+interface Timing {
+  wall: number[];
+  /** CPU time of this process (all threads, so sharp's too): less inflated by other load. */
+  cpu: number[];
+}
+
+async function time(runs: number, fn: () => unknown): Promise<Timing> {
   for (let i = 0; i < 3; i++) await fn(); // warm-up: JIT, sharp's first load
-  const out: number[] = [];
+  const t: Timing = { wall: [], cpu: [] };
   for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    out.push(performance.now() - t0);
+    t.wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    t.cpu.push((c.user + c.system) / 1000);
   }
-  return out;
+  return t;
 }
+
+const summary = (t: Timing) => ({
+  p50: round(quantile(t.wall, 0.5)),
+  p95: round(quantile(t.wall, 0.95)),
+  cpuP50: round(quantile(t.cpu, 0.5)),
+});
 
 const recording = readFileSync(join(hostPaths().fixturesDir, 'demo', 'tablet', 'signature.isdv4'));
 const settings = signatureSettings();
@@ -70,7 +85,7 @@ const pngSmall = await time(30, () => renderPng(sig, settings.render, { heightPx
 const iso = await time(30, () => toIso19794_7(sig));
 const rendered = await renderPng(sig, settings.render, { dpi: 300 });
 
-const parseMedian = quantile(parse, 0.5);
+const parseMedian = quantile(parse.wall, 0.5);
 console.log(
   JSON.stringify({
     bench: 'signature',
@@ -88,16 +103,11 @@ console.log(
     render1000Samples: {
       samples: samples.length,
       strokes: sig.strokes.length,
-      svgMs: { p50: round(quantile(svg, 0.5)), p95: round(quantile(svg, 0.95)) },
-      png300dpiMs: {
-        p50: round(quantile(png, 0.5)),
-        p95: round(quantile(png, 0.95)),
-        width: rendered.width,
-        height: rendered.height,
-      },
-      png150pxMs: { p50: round(quantile(pngSmall, 0.5)), p95: round(quantile(pngSmall, 0.95)) },
+      svgMs: summary(svg),
+      png300dpiMs: { ...summary(png), width: rendered.width, height: rendered.height },
+      png150pxMs: summary(pngSmall),
       targetP50Ms: 20,
     },
-    iso19794_7: { bytes: toIso19794_7(sig).length, p50Ms: round(quantile(iso, 0.5), 3) },
+    iso19794_7: { bytes: toIso19794_7(sig).length, p50Ms: round(quantile(iso.wall, 0.5), 3) },
   }),
 );
