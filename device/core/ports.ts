@@ -120,7 +120,7 @@ export interface RecordStore {
   /** `sessionId` ties a blob (a face template) to a session: closeSession() deletes it. */
   putBlob(bytes: Buffer, options?: { sensitive?: boolean; sessionId?: string }): Promise<string>;
   getBlob(id: string): Promise<Buffer>;
-  /** Retention of templates: deletes the session's blobs (unless a record names one); returns how many. */
+  /** Retention of templates: deletes the blobs put with this sessionId; returns how many. */
   closeSession(sessionId: string): Promise<number>;
   /** Throws BOOTH_ERR_STORE_FULL (disk nearly full) or BOOTH_ERR_STORE_FAULT: call before a visit starts. */
   assertAcceptingVisits(): void;

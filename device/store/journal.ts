@@ -4,6 +4,7 @@ import { BoothError } from '../core/errors.js';
 import type { CommittedRecord } from '../core/ports.js';
 import { encodeLine, scanSegment } from './journal-format.js';
 import { syncDir } from './fsync.js';
+import { SeqIndex, type IndexSlot } from './seq-index.js';
 
 /**
  * The append-only journal: segment files of checksummed lines (journal-format.ts), each append
@@ -12,6 +13,8 @@ import { syncDir } from './fsync.js';
  * The in-memory index (seq -> segment, offset) is rebuilt by recovery at open.
  */
 export interface Segment {
+  /** Position in the order segments were opened (the index refers to segments by it). */
+  readonly id: number;
   readonly name: string;
   readonly path: string;
   readonly firstSeq: number;
@@ -20,20 +23,9 @@ export interface Segment {
   bytes: number;
 }
 
-interface Entry {
-  seq: number;
-  id: string;
-  hash: string;
-  wall: number;
-  segment: Segment;
-  offset: number;
-  length: number;
-}
-
+/** What the index knows of a record without reading it. */
 export interface IndexEntry {
   seq: number;
-  id: string;
-  hash: string;
   wall: number;
 }
 
@@ -58,21 +50,32 @@ export interface JournalOptions {
 const SEGMENT_RE = /^seg-(\d{12})-(\d{8})\.log$/;
 
 export class Journal {
-  private entries: Entry[] = [];
+  private readonly index = new SeqIndex();
   private segments: Segment[] = [];
+  private readonly byId = new Map<number, Segment>();
+  private nextSegmentId = 1;
+  /** Hash of the last record held (the chain head), null when the journal is empty. */
+  lastHash: string | null = null;
   private fh: FileHandle | null = null;
   private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: JournalOptions) {}
 
   get firstSeq(): number {
-    return this.entries[0]?.seq ?? 0;
+    return this.index.size > 0 ? this.index.firstSeq : this.index.lastSeq + 1;
   }
   get lastSeq(): number {
-    return this.entries.at(-1)?.seq ?? 0;
+    return Math.max(0, this.index.lastSeq);
   }
   get size(): number {
-    return this.entries.length;
+    return this.index.size;
+  }
+
+  private addSegment(seg: Omit<Segment, 'id'>): Segment {
+    const full: Segment = { id: this.nextSegmentId++, ...seg };
+    this.segments.push(full);
+    this.byId.set(full.id, full);
+    return full;
   }
   segmentList(): readonly Segment[] {
     return this.segments;
@@ -87,7 +90,15 @@ export class Journal {
     for (const name of names) {
       const m = SEGMENT_RE.exec(name);
       const path = join(this.o.dir, name);
-      const seg: Segment = { name, path, firstSeq: Number(m?.[1]), day: m?.[2] ?? '', lastSeq: 0, bytes: 0 };
+      const seg = {
+        id: this.nextSegmentId++,
+        name,
+        path,
+        firstSeq: Number(m?.[1]),
+        day: m?.[2] ?? '',
+        lastSeq: 0,
+        bytes: 0,
+      };
       const buf = await readFile(path);
       const scan = scanSegment(buf);
       if (scan.corruptAt !== null) {
@@ -104,15 +115,7 @@ export class Journal {
           };
           break;
         }
-        this.entries.push({
-          seq: record.seq,
-          id: record.id,
-          hash: record.hash,
-          wall: record.time.wall,
-          segment: seg,
-          offset,
-          length,
-        });
+        this.index.push(record.seq, { segment: seg.id, offset, length, wall: record.time.wall });
         visit?.(record);
         prev = record;
       }
@@ -120,7 +123,7 @@ export class Journal {
         // Keep what was read before the break readable (sync can still deliver it).
         seg.bytes = buf.length;
         seg.lastSeq = prev?.seq ?? seg.firstSeq - 1;
-        if (prev && prev.seq >= seg.firstSeq) this.segments.push(seg);
+        if (prev && prev.seq >= seg.firstSeq) this.keep(seg);
         break;
       }
       if (scan.tornBytes > 0) {
@@ -129,13 +132,19 @@ export class Journal {
       }
       seg.bytes = scan.goodEnd;
       seg.lastSeq = prev?.seq ?? seg.firstSeq - 1;
-      this.segments.push(seg);
+      this.keep(seg);
     }
-    report.records = this.entries.length;
+    this.lastHash = prev?.hash ?? null;
+    report.records = this.index.size;
     report.segments = this.segments.length;
     report.lastSeq = this.lastSeq;
     report.lastHash = prev?.hash ?? null;
     return report;
+  }
+
+  private keep(seg: Segment): void {
+    this.segments.push(seg);
+    this.byId.set(seg.id, seg);
   }
 
   private async truncate(path: string, length: number): Promise<void> {
@@ -190,11 +199,12 @@ export class Journal {
     let offset = seg.bytes;
     records.forEach((r, i) => {
       const length = lines[i]?.length ?? 0;
-      this.entries.push({ seq: r.seq, id: r.id, hash: r.hash, wall: r.time.wall, segment: seg, offset, length });
+      this.index.push(r.seq, { segment: seg.id, offset, length, wall: r.time.wall });
       offset += length;
     });
     seg.bytes = offset;
     seg.lastSeq = records.at(-1)?.seq ?? seg.lastSeq;
+    this.lastHash = records.at(-1)?.hash ?? this.lastHash;
   }
 
   private async writableSegment(nextSeq: number): Promise<Segment> {
@@ -209,45 +219,45 @@ export class Journal {
       await this.closeFile();
       await rm(cur.path, { force: true });
       this.segments.pop();
+      this.byId.delete(cur.id);
     }
     await this.closeFile();
     const name = `seg-${String(nextSeq).padStart(12, '0')}-${day}.log`;
     const path = join(this.o.dir, name);
     this.fh = await open(path, 'wx+', 0o600);
     await syncDir(this.o.dir);
-    const seg: Segment = { name, path, firstSeq: nextSeq, day, lastSeq: nextSeq - 1, bytes: 0 };
-    this.segments.push(seg);
-    return seg;
+    return this.addSegment({ name, path, firstSeq: nextSeq, day, lastSeq: nextSeq - 1, bytes: 0 });
   }
 
-  /** Records with lastSeq >= seq > after, at most `limit` and about `maxBytes` (at least one). */
+  /** Records with seq > after, at most `limit` and about `maxBytes` (at least one). */
   async read(after: number, limit: number, maxBytes = Number.POSITIVE_INFINITY): Promise<CommittedRecord[]> {
-    const base = this.firstSeq;
-    const start = Math.max(after + 1, base) - base;
-    const picked: Entry[] = [];
+    const picked: (IndexSlot & { seq: number })[] = [];
     let bytes = 0;
-    for (let i = start; i < this.entries.length && picked.length < limit; i++) {
-      const e = this.entries[i];
+    for (let seq = Math.max(after + 1, this.firstSeq); seq <= this.lastSeq && picked.length < limit; seq++) {
+      const e = this.index.get(seq);
       if (!e || (picked.length > 0 && bytes + e.length > maxBytes)) break;
-      picked.push(e);
+      picked.push({ seq, ...e });
       bytes += e.length;
     }
     const out: CommittedRecord[] = [];
     let i = 0;
     while (i < picked.length) {
-      const first = picked[i] as Entry;
+      const first = picked[i] as IndexSlot;
       let j = i;
       while (j + 1 < picked.length && picked[j + 1]?.segment === first.segment) j++;
-      const last = picked[j] as Entry;
+      const last = picked[j] as IndexSlot;
+      const seg = this.byId.get(first.segment);
+      if (!seg) throw new BoothError('BOOTH_ERR_INTERNAL', `journal: segment ${first.segment} is not held`);
+      // One read per segment for the whole run of records (they are contiguous on disk).
       const buf = Buffer.alloc(last.offset + last.length - first.offset);
-      const fh = await open(first.segment.path, 'r');
+      const fh = await open(seg.path, 'r');
       try {
         await fh.read(buf, 0, buf.length, first.offset);
       } finally {
         await fh.close();
       }
       for (let k = i; k <= j; k++) {
-        const e = picked[k] as Entry;
+        const e = picked[k] as IndexSlot;
         const start = e.offset - first.offset + 9;
         out.push(JSON.parse(buf.toString('utf8', start, start + e.length - 10)) as CommittedRecord);
       }
@@ -258,8 +268,8 @@ export class Journal {
 
   /** Index data of one record (no disk access), or null when it is not (or no longer) held. */
   entry(seq: number): IndexEntry | null {
-    const e = this.entries[seq - this.firstSeq];
-    return e && e.seq === seq ? { seq: e.seq, id: e.id, hash: e.hash, wall: e.wall } : null;
+    const e = this.index.get(seq);
+    return e ? { seq, wall: e.wall } : null;
   }
 
   /** Deletes whole segments from the front whose records all satisfy `deletable` (retention). */
@@ -268,8 +278,8 @@ export class Journal {
     while (this.segments.length > 1 && this.segments[0] && deletable(this.segments[0])) {
       const seg = this.segments.shift() as Segment;
       await rm(seg.path, { force: true });
-      const n = seg.lastSeq - seg.firstSeq + 1;
-      this.entries.splice(0, Math.max(0, n));
+      this.byId.delete(seg.id);
+      this.index.dropFront(Math.max(0, seg.lastSeq - seg.firstSeq + 1));
       dropped.push(seg);
     }
     if (dropped.length) await syncDir(this.o.dir);

@@ -4,7 +4,6 @@ import type { StoreConfig } from '../config/sections/store.js';
 import { BoothError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock, CommittedRecord, Lifecycle, RecordKind, RecordStore } from '../core/ports.js';
-import { BlobRefs } from './blob-refs.js';
 import { BlobStore } from './blobs.js';
 import { canonicalJson } from './canonical.js';
 import { clockSyncedByFlag } from './clock-sync.js';
@@ -58,7 +57,6 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
   private queue: Pending[] = [];
   private flushing = false;
   private timers: NodeJS.Timeout[] = [];
-  private readonly refs = new BlobRefs();
   private readonly newId = monotonicFactory();
   private readonly clockSynced: () => boolean;
   recovery: RecoveryReport | null = null;
@@ -96,7 +94,7 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
       segmentMaxBytes: config.segmentMaxBytes,
       today: () => new Date(this.deps.clock.now()).toISOString().slice(0, 10).replaceAll('-', ''),
     });
-    const report = await journal.open((r) => this.refs.add(r.payload));
+    const report = await journal.open();
     this.recovery = report;
     this.head = { seq: report.lastSeq, hash: report.lastHash ?? GENESIS_HASH };
     if (report.fault) {
@@ -121,7 +119,6 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
     this.retention = new Retention({
       journal,
       blobs: this.blobs,
-      refs: this.refs,
       days: config.retention.ackedRecordDays,
     });
     this.every(config.disk.checkIntervalMs, () => this.disk?.check());
@@ -202,13 +199,11 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
         // Everything queued after a failed write chains onto it: fail it too and roll back.
         const failed = [...batch, ...this.queue];
         this.queue = [];
-        const last = journal.entry(journal.lastSeq);
-        this.head = { seq: journal.lastSeq, hash: last?.hash ?? GENESIS_HASH };
+        this.head = { seq: journal.lastSeq, hash: journal.lastHash ?? GENESIS_HASH };
         for (const p of failed) p.reject(err);
         break;
       }
       for (const p of batch) {
-        this.refs.add(p.record.payload);
         p.resolve(p.record);
         this.deps.bus.emit('record.committed', { id: p.record.id, seq: p.record.seq, kind: p.record.kind });
       }
@@ -236,12 +231,12 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
     return this.need(this.blobs).get(id);
   }
 
-  /** Retention for templates: the session's blobs go when it closes (unless a record names one). */
+  /** Retention for templates: the session's blobs go when it closes. */
   async closeSession(sessionId: string): Promise<number> {
     const db = this.need(this.state).db;
     const blobs = this.need(this.blobs);
     const ids = db.data.sessions[sessionId] ?? [];
-    for (const id of ids) if (!this.refs.has(id)) await blobs.delete(id);
+    for (const id of ids) await blobs.delete(id);
     delete db.data.sessions[sessionId];
     await db.write();
     return ids.length;

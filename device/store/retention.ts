@@ -1,4 +1,4 @@
-import type { BlobRefs } from './blob-refs.js';
+import { BlobRefs } from './blob-refs.js';
 import type { BlobStore } from './blobs.js';
 import type { Journal } from './journal.js';
 import type { AckPoint } from './store-state.js';
@@ -14,7 +14,6 @@ const DAY = 86_400_000;
 export interface RetentionDeps {
   journal: Journal;
   blobs: BlobStore;
-  refs: BlobRefs;
   days: number;
 }
 
@@ -37,16 +36,27 @@ export class Retention {
     if (doomed.length === 0) return 0;
     const last = doomed.at(-1);
     if (!last) return 0;
-    // Read the records first: their blob references must be released before the files go.
+    // Read the records first: the blobs they name go too, unless a retained record names them.
     const records = await journal.read(journal.firstSeq - 1, last.lastSeq - journal.firstSeq + 1);
     const names = new Set(doomed.map((s) => s.name));
     const dropped = await journal.dropSegments((s) => names.has(s.name));
     const droppedUpTo = dropped.at(-1)?.lastSeq ?? 0;
+    const candidates = new Set<string>();
     let count = 0;
     for (const r of records) {
       if (r.seq > droppedUpTo) break;
       count++;
-      for (const id of this.d.refs.remove(r.payload)) await this.d.blobs.delete(id);
+      for (const id of BlobRefs.idsIn(r.payload)) candidates.add(id);
+    }
+    if (candidates.size > 0) {
+      // A full scan of what stays, but only on a sweep that freed blobs (hourly at most): cheaper
+      // than keeping a reference count of every blob in memory for the life of the booth.
+      for (let after = journal.firstSeq - 1; after < journal.lastSeq && candidates.size > 0;) {
+        const chunk = await journal.read(after, 5000);
+        for (const r of chunk) for (const id of BlobRefs.idsIn(r.payload)) candidates.delete(id);
+        after = chunk.at(-1)?.seq ?? journal.lastSeq;
+      }
+      for (const id of candidates) await this.d.blobs.delete(id);
     }
     return count;
   }

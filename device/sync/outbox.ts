@@ -80,8 +80,9 @@ export class Outbox implements AckSource {
   }
 
   /** The id of a held record (for dead-letter entries), '' when no longer held. */
-  idHint(seq: number): string {
-    return this.o.store.entry(seq)?.id ?? '';
+  async idOf(seq: number): Promise<string> {
+    const [r] = await this.o.store.read(seq - 1, 1);
+    return r?.seq === seq ? r.id : '';
   }
 
   /** Everything up to `seq` is held by the central server; `rejected` go to dead letters. */

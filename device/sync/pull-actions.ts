@@ -68,9 +68,10 @@ export class PullActions {
     if (req.upTo < b.after || req.upTo > b.lastSeq)
       throw refuse(`upTo: expected between ${b.after} and ${b.lastSeq} (the batch served)`);
     b.used = true;
-    const rejected = (req.rejected ?? [])
-      .filter((r) => r.seq > b.after && r.seq <= req.upTo)
-      .map((r) => ({ seq: r.seq, id: outbox.idHint(r.seq), reason: r.reason }));
+    const rejected = [];
+    for (const r of req.rejected ?? [])
+      if (r.seq > b.after && r.seq <= req.upTo)
+        rejected.push({ seq: r.seq, id: await outbox.idOf(r.seq), reason: r.reason });
     await outbox.ackUpTo(req.upTo, 'pull', rejected);
     return { ackedSeq: outbox.ackedSeq, lastSeq: outbox.lastSeq };
   }

@@ -77,15 +77,17 @@ describe('blobs', () => {
     },
   );
 
-  it('deletes a session’s templates when it closes, keeping blobs a record names', async () => {
+  it('deletes a session’s templates when it closes, and only that session’s', async () => {
     const store = openStore(dir.path);
     await store.start();
     const t1 = await store.putBlob(Buffer.from('template one'), { sensitive: true, sessionId: 'S-1' });
     const t2 = await store.putBlob(Buffer.from('template two'), { sensitive: true, sessionId: 'S-1' });
-    await store.commit({ kind: 'session', payload: { kept: t2 } });
+    const other = await store.putBlob(Buffer.from('template three'), { sensitive: true, sessionId: 'S-2' });
+    const dynamics = await store.putBlob(Buffer.from('dynamics'), { sensitive: true });
     expect(await store.closeSession('S-1')).toBe(2);
-    await expect(store.getBlob(t1)).rejects.toMatchObject({ code: 'BOOTH_ERR_NOT_FOUND' });
-    expect(await store.getBlob(t2)).toEqual(Buffer.from('template two'));
+    for (const id of [t1, t2]) await expect(store.getBlob(id)).rejects.toMatchObject({ code: 'BOOTH_ERR_NOT_FOUND' });
+    expect(await store.getBlob(other)).toEqual(Buffer.from('template three'));
+    expect(await store.getBlob(dynamics)).toEqual(Buffer.from('dynamics'));
     expect(await store.closeSession('S-1')).toBe(0);
     await store.stop();
   });
