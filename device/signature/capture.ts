@@ -27,8 +27,6 @@ interface Session {
   timer: NodeJS.Timeout | null;
 }
 
-const OWNER = 'signature';
-
 /**
  * One expert's signature on the tablet. begin() opens a capture (live ink goes to onInk
  * listeners for the kiosk), clear() starts over, finish() returns the samples, strokes and
@@ -67,7 +65,6 @@ export class SignatureCapture {
     for (const off of this.offs) off();
     this.offs = [];
     this.inkListeners.clear();
-    this.deps.bus?.removeOwner(OWNER);
     await this.deps.driver.stop();
   }
 

@@ -29,7 +29,8 @@ export class TabletDriver {
   private readonly parser: ProtocolParser;
   private readonly eventListeners = new Set<(e: TimedEvent) => void>();
   private readonly statusListeners = new Set<(status: DriverStatus, detail?: string) => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Waits in progress (settle, query), each with the function that ends it early on stop(). */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private unsubscribe: (() => void)[] = [];
   private generation = 0;
   private pendingQuery: ((q: QueryEvent) => void) | null = null;
@@ -84,8 +85,13 @@ export class TabletDriver {
 
   async stop(): Promise<void> {
     this.generation++;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    // End the waits at once: the abandoned sequence sees the new generation and returns.
+    for (const [t, end] of this.waits) {
+      clearTimeout(t);
+      end();
+    }
+    this.waits.clear();
+    this.initialising = null;
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
     await this.deps.tablet.stop();
@@ -131,27 +137,24 @@ export class TabletDriver {
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
-        this.timers.delete(t);
+        this.waits.delete(t);
         resolve();
       }, ms);
-      this.timers.add(t);
+      this.waits.set(t, resolve);
     });
   }
 
   private waitForQuery(ms: number): Promise<QueryEvent | null> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.pendingQuery = null;
-        resolve(null);
-      }, ms);
-      this.timers.add(t);
-      this.pendingQuery = (q) => {
+      const end = (q: QueryEvent | null) => {
         clearTimeout(t);
-        this.timers.delete(t);
+        this.waits.delete(t);
         this.pendingQuery = null;
         resolve(q);
       };
+      const t = setTimeout(() => end(null), ms);
+      this.waits.set(t, () => end(null));
+      this.pendingQuery = end;
     });
   }
 

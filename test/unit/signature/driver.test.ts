@@ -99,4 +99,20 @@ describe('tablet driver events and reconnection', () => {
     expect(driver.status).toBe('stopped');
     expect(tablet.state).toBe('closed');
   });
+
+  it('stop() during the query wait ends the sequence at once, and the driver can start again', async () => {
+    const tablet = new FakeIsdv4Tablet(null);
+    const slow = signatureSettings({ settleMs: 1, queryTimeoutMs: 10_000 });
+    const driver = new TabletDriver({ tablet, protocol: isdv4, settings: slow, baudRate: 38_400 });
+    const started = driver.start();
+    await until(() => tablet.sent.length === 2); // '0' then '*': now waiting for the reply
+    await driver.stop();
+    await started; // does not hang for the 10 s query timeout
+    expect(driver.status).toBe('stopped');
+    tablet.answerAt = 38_400;
+    await driver.start();
+    expect(driver.status).toBe('ready');
+    expect(tablet.commands()).toBe('0@38400 *@38400 0@38400 *@38400 1@38400');
+    await driver.stop();
+  });
 });

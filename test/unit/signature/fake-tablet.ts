@@ -16,7 +16,8 @@ export class FakeIsdv4Tablet implements Tablet {
   private readonly listeners = new TabletListeners();
   private clock = 0;
 
-  constructor(private readonly answerAt: number | null) {}
+  /** The line speed at which the tablet answers the query (null: never); tests may change it. */
+  constructor(public answerAt: number | null) {}
 
   get state(): TabletState {
     return this.current;
