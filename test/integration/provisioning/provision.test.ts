@@ -174,6 +174,22 @@ describe('booth provision against the reference central server', () => {
     expect(doctor.code).toBe(0);
 
     const service = await booth(['start', '--config', first.config, '--hardware', 'sim'], { until: /booth ready/ });
+    // Node-RED came up inside the booth, behind the password set at provisioning.
+    const editor = /Node-RED editor at (http:\/\/127\.0\.0\.1:\d+\/tuning\/)/.exec(service.stderr)?.[1];
+    expect(editor).toBeDefined();
+    expect((await fetch(`${editor}flows`)).status).toBe(401);
+    const login = await fetch(`${editor}auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: 'node-red-admin',
+        grant_type: 'password',
+        scope: '*',
+        username: 'technician',
+        password: 'a long tuning password',
+      }),
+    });
+    expect(login.status).toBe(200);
     const stopped = await service.kill?.();
     expect(stopped?.code).toBe(0);
     // What the store and sync load at start: the issued certificate, not a self-signed one.
