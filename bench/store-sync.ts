@@ -3,8 +3,8 @@
  *  - commit latency p50/p99 (each commit fsync'd) with 1,000 and with 100,000 records already
  *    in the store; the two stores are measured interleaved, commit by commit, so machine load
  *    hits both alike, and the ratio of their p99s is reported from the same run;
- *  - pull throughput: the reference central server pulls 10,000 records over loopback mTLS
- *    (verifying every batch and record signature and the chain);
+ *  - pull throughput: the reference central server (in a worker thread, its own core) pulls
+ *    10,000 records over loopback mTLS, verifying every batch and record signature and the chain;
  *  - push throughput: the booth pushes 10,000 records to it the same way.
  * Data lives in a temp dir on the same filesystem as os.tmpdir() (BENCH_DIR overrides).
  *
@@ -21,8 +21,9 @@ import { EventBus } from '../device/core/events.js';
 import type { Clock } from '../device/core/ports.js';
 import { JournalRecordStore, type StoreSettings } from '../device/store/record-store.js';
 import { SyncService, type SyncSettings } from '../device/sync/sync-service.js';
-import { enrollBoothForTests } from '../test/central/ca.js';
-import { buildCentralServer, type CentralServer } from '../test/central/server.js';
+import { Worker } from 'node:worker_threads';
+import { enrollBoothForTests, type CentralCa } from '../test/central/ca.js';
+import type { PullResult } from '../test/central/puller.js';
 
 const clock: Clock = { now: () => Date.now(), monotonic: () => performance.now() };
 const MEASURED = Number(process.env.BENCH_COMMITS ?? 400);
@@ -75,7 +76,42 @@ function stats(ms: number[]) {
   return { n: s.length, p50Ms: r(quantile(s, 0.5)), p99Ms: r(quantile(s, 0.99)), maxMs: r(s.at(-1) ?? 0) };
 }
 
-async function syncedBooth(root: string, central: CentralServer, boothId: string, records: number, push: boolean) {
+interface CentralWorker {
+  url: string;
+  ca: CentralCa;
+  ask<T>(msg: Record<string, unknown>, reply: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+async function startCentral(): Promise<CentralWorker> {
+  const worker = new Worker(new URL('./store-sync-central.js', import.meta.url));
+  const next = (type: string) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const on = (m: Record<string, unknown>) => {
+        if (m.type !== type) return;
+        worker.off('message', on);
+        resolve(m);
+      };
+      worker.on('message', on);
+      worker.once('error', reject);
+    });
+  const ready = await next('ready');
+  return {
+    url: String(ready.url),
+    ca: ready.ca as CentralCa,
+    async ask<T>(msg: Record<string, unknown>, reply: string) {
+      const p = next(reply);
+      worker.postMessage(msg);
+      return (await p) as T;
+    },
+    async close() {
+      worker.postMessage({ type: 'close' });
+      await new Promise((r) => worker.once('exit', r));
+    },
+  };
+}
+
+async function syncedBooth(root: string, central: CentralWorker, boothId: string, records: number, push: boolean) {
   const dataDir = join(root, boothId);
   await enrollBoothForTests(central.ca, dataDir, boothId);
   const store = await openStore(dataDir, boothId);
@@ -116,27 +152,35 @@ async function main(): Promise<void> {
     await small.stop();
     await large.stop();
 
-    const central = await buildCentralServer();
-    await central.listen();
+    const central = await startCentral();
 
     // Pull: the central server pulls 10k records in batches of 1000.
     const puller = await syncedBooth(root, central, 'booth-pull', 10_000, false);
     await puller.sync.start();
     const pullUrl = (puller.sync.pullAddress ?? '').replace('127.0.0.1', 'localhost');
-    const tp = performance.now();
-    const pulled = await central.pull(pullUrl, 'booth-pull', { limit: 1000 });
-    const pullS = (performance.now() - tp) / 1000;
+    const cpuPull = process.cpuUsage();
+    const { result: pulled, seconds: pullS } = await central.ask<{ result: PullResult; seconds: number }>(
+      { type: 'pull', boothUrl: pullUrl, boothId: 'booth-pull', limit: 1000 },
+      'pulled',
+    );
+    const pullCpu = process.cpuUsage(cpuPull);
     await puller.sync.stop();
     await puller.store.stop();
 
     // Push: the booth pushes 10k records in batches of up to 1000 records / 4 MB.
     const pusher = await syncedBooth(root, central, 'booth-push', 10_000, true);
+    const cpuPush = process.cpuUsage();
     const tq = performance.now();
     await pusher.sync.start();
     while ((pusher.sync.outbox?.ackedSeq ?? 0) < 10_000) await new Promise((r) => setTimeout(r, 5));
     const pushS = (performance.now() - tq) / 1000;
+    const pushCpu = process.cpuUsage(cpuPush);
+    // CPU time of booth and central together (both threads), per record: less sensitive to the
+    // machine's load than wall time; 1000 / cpuMsPerRecord is the rate one free core would give.
+    const perRecord = (u: NodeJS.CpuUsage) => Math.round(((u.user + u.system) / 1000 / 10_000) * 1000) / 1000;
     await pusher.sync.stop();
     await pusher.store.stop();
+    const pushes = await central.ask<{ count: number }>({ type: 'pushes', boothId: 'booth-push' }, 'pushes');
     await central.close();
 
     console.log(
@@ -155,13 +199,15 @@ async function main(): Promise<void> {
           batches: pulled.batches,
           seconds: Math.round(pullS * 1000) / 1000,
           recordsPerSec: Math.round(pulled.records / pullS),
+          cpuMsPerRecord: perRecord(pullCpu),
           target: '>= 5000/s',
         },
         push: {
           records: 10_000,
-          batches: central.pushes.filter((p) => p.boothId === 'booth-push').length,
+          batches: pushes.count,
           seconds: Math.round(pushS * 1000) / 1000,
           recordsPerSec: Math.round(10_000 / pushS),
+          cpuMsPerRecord: perRecord(pushCpu),
           target: '>= 5000/s',
         },
         machine: { cpus: cpus().length, loadavg1m: Math.round((loadavg()[0] ?? 0) * 100) / 100, node: process.version },

@@ -21,12 +21,24 @@ function encode(value: unknown, path: string): string {
         throw new BoothError('BOOTH_ERR_BAD_INPUT', `${path || '/'}: expected a finite number, got ${value}`);
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v, i) => encode(v, `${path}/${i}`)).join(',')}]`;
+      // Plain loops: this runs for every record hashed (commit, verification), so it stays lean.
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++)
+          out += (i ? ',' : '') + encode(value[i], path ? `${path}/${i}` : `/${i}`);
+        return out + ']';
+      }
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${encode(obj[k], `${path}/${k}`)}`).join(',')}}`;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        out += (first ? '' : ',') + JSON.stringify(k) + ':' + encode(v, `${path}/${k}`);
+        first = false;
+      }
+      return out + '}';
     }
     case 'bigint':
     case 'function':
