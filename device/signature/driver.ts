@@ -37,9 +37,13 @@ export class TabletDriver {
   private currentStatus: DriverStatus = 'stopped';
   private currentDevice: DeviceInfo;
   private initialising: Promise<void> | null = null;
+  /** Line speed in use, for the arrival-time estimate of packets batched in one chunk. */
+  private baudRate: number;
+  private lastAt = -Infinity;
 
   constructor(private readonly deps: TabletDriverDeps) {
     this.parser = deps.protocol.createParser();
+    this.baudRate = deps.baudRate;
     const s = deps.settings;
     this.currentDevice = {
       protocol: deps.protocol.name,
@@ -108,15 +112,27 @@ export class TabletDriver {
     }
   }
 
+  /**
+   * A USB-serial adapter hands over bytes in batches (an FTDI chip every 16 ms), so one chunk can
+   * hold several packets. Each event is stamped with the estimated arrival of its last byte: the
+   * chunk's arrival minus the line time of the bytes that followed it (10 bits per byte).
+   */
   private onChunk(chunk: TabletChunk): void {
-    for (const event of this.parser.push(chunk.bytes)) {
-      if (event.type === 'query') {
-        this.acceptMaxima(event);
-        this.pendingQuery?.(event);
-        continue;
+    const msPerByte = 10_000 / this.baudRate;
+    const bytes = chunk.bytes;
+    for (let i = 0; i < bytes.length; i++) {
+      for (const event of this.parser.push(bytes.subarray(i, i + 1))) {
+        if (event.type === 'query') {
+          this.acceptMaxima(event);
+          this.pendingQuery?.(event);
+          continue;
+        }
+        if (this.currentStatus !== 'ready') continue;
+        // Never before an event already delivered: stamps stay monotonic whatever the jitter.
+        const at = Math.max(this.lastAt, chunk.at - (bytes.length - 1 - i) * msPerByte);
+        this.lastAt = at;
+        for (const fn of [...this.eventListeners]) fn({ at, event });
       }
-      if (this.currentStatus !== 'ready') continue;
-      for (const fn of [...this.eventListeners]) fn({ at: chunk.at, event });
     }
   }
 
@@ -175,6 +191,7 @@ export class TabletDriver {
     try {
       for (const rate of rates) {
         await tablet.setBaudRate(rate);
+        this.baudRate = rate;
         await tablet.write(protocol.commands.stop);
         await this.sleep(settings.settleMs);
         if (gen !== this.generation) return;
@@ -192,6 +209,7 @@ export class TabletDriver {
           `tablet did not answer the maxima query at ${rates.join(' or ')} baud; using configured maxima at ${rates[0]} baud`,
         );
         await tablet.setBaudRate(rates[0]!);
+        this.baudRate = rates[0]!;
       }
       await tablet.write(protocol.commands.start);
     } catch (err) {

@@ -67,11 +67,32 @@ describe('tablet driver events and reconnection', () => {
     expect(events).toEqual([]);
     tablet.emit(encodePen({ x: 100, y: 200, pressure: 300, tip: true }).subarray(0, 4));
     tablet.emit(Buffer.concat([encodePen({ x: 100, y: 200, pressure: 300, tip: true }).subarray(4), encodeOut()]));
+    // Both complete in the last chunk (at 40 ms): the pen packet 9 bytes (2.34 ms at 38400) earlier.
     expect(events.map((e) => [e.event.type, e.at])).toEqual([
-      ['pen', 40],
+      ['pen', 40 - 9 * (10_000 / 38_400)],
       ['out', 40],
     ]);
     expect(events[0]!.event).toMatchObject({ x: 100, y: 200, pressure: 300, tip: true });
+  });
+
+  it('stamps stay monotonic when a batched chunk would place a packet before the previous one', async () => {
+    const { tablet, driver, events } = make(38_400);
+    await driver.start();
+    const a = encodePen({ x: 1, y: 1, pressure: 1, tip: true });
+    const b = encodePen({ x: 2, y: 2, pressure: 2, tip: true });
+    const packet = 9 * (10_000 / 38_400); // 2.34 ms of line time
+    tablet.emit(a); // arrives at 20 ms
+    tablet.emit(Buffer.concat([b, ...Array.from({ length: 5 }, () => encodeOut())])); // 54 bytes at 30 ms
+    // b's estimate (30 - 5 packets = 18.3 ms) would precede a: it is held at a's 20 ms.
+    expect(events.map((e) => e.at)).toEqual([
+      20,
+      20,
+      30 - 4 * packet,
+      30 - 3 * packet,
+      30 - 2 * packet,
+      30 - packet,
+      30,
+    ]);
   });
 
   it('reports a disconnect and runs the start-up sequence again on reopen', async () => {
