@@ -12,8 +12,9 @@ import { systemClock } from './hardware/system-clock.js';
 import { DataDir } from './store/data-dir.js';
 import { verifyModels, type ModelCheck } from '../provisioning/models.mjs';
 import { BOOTH_VERSION } from './version.js';
-import { Tuning } from './tuning/tuning.js';
-import { SystemdNotifier } from './systemd/notify.js';
+import { JournalRecordStore } from './store/index.js';
+import { VisitFeature } from './visit/feature.js';
+import { kioskRoutes } from './http/kiosk-routes.js';
 
 export interface BoothDeps {
   config: BoothConfig;
@@ -31,24 +32,16 @@ export class Booth {
   readonly dataDir: DataDir;
   hardware: Hardware | null = null;
   app: FastifyInstance | null = null;
+  /** The journal (RecordStore) and the visit feature (session, kiosk workflow). */
+  store: JournalRecordStore | null = null;
+  visit: VisitFeature | null = null;
   private models: ModelCheck[] = [];
   private readonly deviceStates = new Map<DeviceName, { state: DeviceState; detail: string }>();
   private stopping: Promise<void> | null = null;
-  /** Live tunables (read per call by the face engine and visit workflow) and Node-RED. */
-  readonly tuning: Tuning;
-  private readonly notifier: SystemdNotifier;
 
   constructor(private readonly deps: BoothDeps) {
     this.clock = deps.clock ?? systemClock;
     this.dataDir = new DataDir(deps.config.dataDir);
-    this.tuning = new Tuning({
-      config: deps.config,
-      bus: this.bus,
-      clock: this.clock,
-      logger: deps.logger,
-      leds: () => this.hardware?.leds ?? null,
-    });
-    this.notifier = new SystemdNotifier({ warn: (m) => deps.logger.warn(m) });
   }
 
   get config(): BoothConfig {
@@ -64,7 +57,10 @@ export class Booth {
     const { config, logger } = this.deps;
     this.bus.on('booth', 'listener.error', (e) => logger.warn(e, 'event listener failed'));
     this.bus.on('booth', 'hardware.state', (e) => {
-      this.deviceStates.set(e.device, { state: e.state, detail: e.detail ?? e.adapter });
+      this.deviceStates.set(e.device, {
+        state: e.state,
+        detail: e.detail ?? e.adapter,
+      });
       logger.info(e, `${e.device}: ${e.state}`);
     });
 
@@ -81,10 +77,42 @@ export class Booth {
       logger.info(choice, `${choice.device}: ${choice.chosen} (${choice.reason})`);
     await this.startDevices(this.hardware);
 
-    this.app = await buildApp({ logger, readiness: this, uiDir: hostPaths().uiDir });
-    const address = await this.app.listen({ host: config.http.host, port: config.http.port });
+    const store = new JournalRecordStore({
+      dataDir: config.dataDir,
+      boothId: config.booth.id,
+      config: config.store,
+      clock: this.clock,
+      bus: this.bus,
+    });
+    await store.start();
+    this.store = store;
+    const fixturesDir = hostPaths().fixturesDir;
+    const visit = new VisitFeature({
+      config,
+      clock: this.clock,
+      bus: this.bus,
+      logger,
+      camera: this.hardware.camera,
+      tablet: this.hardware.tablet,
+      leds: this.hardware.leds,
+      store,
+      history: () => store.read(0, Number.MAX_SAFE_INTEGER),
+      fixturesDir,
+    });
+    await visit.start();
+    this.visit = visit;
+
+    this.app = await buildApp({
+      logger,
+      readiness: this,
+      uiDir: hostPaths().uiDir,
+      plugins: [(app) => kioskRoutes(app, { feature: visit, fixturesDir })],
+    });
+    const address = await this.app.listen({
+      host: config.http.host,
+      port: config.http.port,
+    });
     this.hardware.leds.setPattern('idle');
-    await this.startTuning();
     this.bus.emit('booth.started', {
       version: BOOTH_VERSION,
       hardware: {
@@ -96,24 +124,14 @@ export class Booth {
     return address;
   }
 
-  /**
-   * Tunables first (features read them per call), then Node-RED. A broken Node-RED leaves the
-   * booth working with its saved tunables: it is logged, not fatal. Then systemd hears READY=1
-   * and the watchdog pings start.
-   */
-  private async startTuning(): Promise<void> {
-    try {
-      await this.tuning.start();
-    } catch (err) {
-      this.log.error({ err }, 'tuning: Node-RED failed to start; the booth runs with its saved tunables');
-    }
-    await this.notifier.ready(`booth ${this.config.booth.id} ready`);
-    this.notifier.startWatchdog();
-  }
-
   private async startDevices(hw: Hardware): Promise<void> {
     const report = (device: DeviceName, adapter: string, state: DeviceState, detail?: string) =>
-      this.bus.emit('hardware.state', { device, adapter, state, ...(detail ? { detail } : {}) });
+      this.bus.emit('hardware.state', {
+        device,
+        adapter,
+        state,
+        ...(detail ? { detail } : {}),
+      });
     for (const [name, dev] of [
       ['camera', hw.camera],
       ['leds', hw.leds],
@@ -124,7 +142,11 @@ export class Booth {
       } catch (err) {
         const e = toBoothError(err);
         report(name, dev.info.adapter, 'faulty', e.message);
-        this.bus.emit('hardware.fault', { device: name, code: e.code, message: e.message });
+        this.bus.emit('hardware.fault', {
+          device: name,
+          code: e.code,
+          message: e.message,
+        });
       }
     }
     hw.tablet.onState((state, detail) =>
@@ -143,7 +165,10 @@ export class Booth {
     }
   }
 
-  async readiness(): Promise<{ ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }> {
+  async readiness(): Promise<{
+    ready: boolean;
+    checks: { name: string; ok: boolean; detail: string }[];
+  }> {
     const checks = [
       { name: 'config', ok: true, detail: 'valid' },
       {
@@ -161,7 +186,11 @@ export class Booth {
     ];
     for (const device of ['camera', 'tablet', 'leds'] as const) {
       const s = this.deviceStates.get(device);
-      checks.push({ name: device, ok: s?.state === 'ready', detail: s ? `${s.state}: ${s.detail}` : 'not started' });
+      checks.push({
+        name: device,
+        ok: s?.state === 'ready',
+        detail: s ? `${s.state}: ${s.detail}` : 'not started',
+      });
     }
     return { ready: checks.every((c) => c.ok), checks };
   }
@@ -174,9 +203,9 @@ export class Booth {
 
   private async doStop(reason: string): Promise<void> {
     this.bus.emit('booth.stopping', { reason });
-    await this.notifier.stopping();
-    await this.tuning.stop().catch((err: unknown) => this.log.error({ err }, 'tuning: stop failed'));
     await this.app?.close();
+    await this.visit?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'visit stop failed'));
+    await this.store?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'store stop failed'));
     const hw = this.hardware;
     if (hw) {
       await Promise.allSettled([hw.camera.stop(), hw.tablet.stop()]);

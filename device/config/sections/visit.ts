@@ -1,4 +1,71 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 
-/** Settings of the visit feature (device/visit/). Owned by that feature; every field has a default. */
-export const VisitConfig = Type.Object({}, { additionalProperties: false, default: {} });
+/** Settings of the visit feature (device/visit/, device/session/). Owned by that feature; every field has a default. */
+const ms = (def: number, description: string, min = 1000) =>
+  Type.Integer({ minimum: min, maximum: 3_600_000, default: def, description });
+
+export const VisitTimeoutsConfig = Type.Object(
+  {
+    consent: ms(60_000, 'consent screen'),
+    capture: ms(30_000, 'looking at the camera without a decision'),
+    witness: ms(180_000, 'staff-witnessed verification'),
+    rejected: ms(30_000, '"not recognised, try again?"'),
+    projects: ms(60_000, 'choosing a project'),
+    action: ms(60_000, 'choosing sign, dissent or refuse'),
+    signing: ms(90_000, 'signing on the tablet (restarts with every stroke)'),
+    confirm: ms(60_000, 'confirming'),
+    receipt: ms(20_000, 'the receipt stays this long'),
+    failed: ms(60_000, 'the "please ask staff" fault screen'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const VisitConfig = Type.Object(
+  {
+    consentVersion: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      default: 'face-consent/1',
+      description: 'version of the consent text the kiosk shows (device/ui/consent.*); recorded per visit',
+    }),
+    maxAttempts: Type.Integer({
+      minimum: 1,
+      maximum: 10,
+      default: 3,
+      description: 'failed verifications before the lockout',
+    }),
+    lockoutMs: ms(120_000, 'after the last failed attempt the booth asks for staff this long'),
+    timeouts: VisitTimeoutsConfig,
+    frameIntervalMs: Type.Integer({
+      minimum: 50,
+      maximum: 5000,
+      default: 200,
+      description: 'pause between camera frames while capturing (2 cores are shared with signing and sealing)',
+    }),
+    framesToDecide: Type.Integer({
+      minimum: 1,
+      maximum: 30,
+      default: 3,
+      description: 'usable frames (one face, no quality problem) that must agree before verified or rejected',
+    }),
+    session: Type.Object(
+      {
+        centralKey: Type.String({
+          default: '',
+          description:
+            'PEM public key or certificate of the central server that signs session packages; empty = <dataDir>/identity/central-session.pem',
+        }),
+        demo: Type.Union([Type.Literal('off'), Type.Literal('sim')], {
+          default: 'sim',
+          description:
+            'sim: when the camera is simulated and no package is installed, build and trust the demo session (test/fixtures/session)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    sealedDir: Type.String({ default: '', description: 'where sealed PDFs are written; empty = <dataDir>/sealed' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export type VisitSettings = Static<typeof VisitConfig>;

@@ -1,0 +1,98 @@
+import { passiveVerdict } from '../face/liveness.js';
+import type { Camera } from '../core/ports.js';
+import { toBoothError } from '../core/errors.js';
+import type { FaceVerifier, FrameCheck } from './ports.js';
+
+/**
+ * The camera side of a visit: grabs frames while capture is on, has each analysed, shows the
+ * result (box, prompt) and decides once `framesToDecide` usable frames agree: the same roster
+ * ref with live-looking liveness (verified), or no match (rejected). A second face clears the
+ * evidence so far: the decision starts again with one person in the frame. Frames stay in
+ * memory; the latest one is kept only for the kiosk's live preview.
+ */
+export type Decision =
+  { kind: 'verified'; ref: string; score: number; liveness: number | null } | { kind: 'rejected'; reason: string };
+
+export interface CaptureLoopDeps {
+  camera: Camera;
+  face: FaceVerifier;
+  framesToDecide: number;
+  frameIntervalMs: number;
+  onFrame: (check: FrameCheck, jpeg: Buffer) => void;
+  onDecision: (d: Decision) => void;
+  onError: (code: string, message: string) => void;
+}
+
+export function decide(usable: readonly FrameCheck[], liveness: { threshold: number; minFrames: number }): Decision {
+  const refs = new Set(usable.map((c) => (c.match?.kind === 'match' ? c.match.ref : null)));
+  const first = usable[0]?.match;
+  if (refs.size !== 1 || first?.kind !== 'match') {
+    const unknown = usable.find((c) => c.match?.kind === 'unknown')?.match;
+    return {
+      kind: 'rejected',
+      reason: refs.size > 1 ? 'inconsistent' : unknown?.kind === 'unknown' ? unknown.reason : 'no_match',
+    };
+  }
+  const scores = usable.map((c) => c.liveness).filter((x): x is number => x !== null);
+  const verdict = passiveVerdict(scores, { ...liveness, minFrames: Math.min(liveness.minFrames, usable.length) });
+  if (scores.length > 0 && !verdict.live) return { kind: 'rejected', reason: 'not_live' };
+  const score = Math.min(...usable.map((c) => (c.match?.kind === 'match' ? c.match.score : 0)));
+  return { kind: 'verified', ref: first.ref, score, liveness: scores.length > 0 ? verdict.score : null };
+}
+
+export class CaptureLoop {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly deps: CaptureLoopDeps) {}
+
+  get active(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after the frame in progress; resolves when the loop has ended. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  private async run(): Promise<void> {
+    let usable: FrameCheck[] = [];
+    while (this.running) {
+      try {
+        const frame = await this.deps.camera.grab();
+        if (!this.running) break;
+        const check = await this.deps.face.check(frame.jpeg);
+        if (!this.running) break;
+        this.deps.onFrame(check, frame.jpeg);
+        if (check.faces > 1) usable = [];
+        else if (check.match) usable.push(check);
+        if (usable.length >= this.deps.framesToDecide) {
+          const d = decide(usable, this.deps.face.liveness);
+          usable = [];
+          this.running = false;
+          this.deps.onDecision(d);
+          break;
+        }
+      } catch (err) {
+        const e = toBoothError(err);
+        this.deps.onError(e.code, e.message);
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, this.deps.frameIntervalMs);
+      });
+    }
+  }
+}

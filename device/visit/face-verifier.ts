@@ -1,0 +1,81 @@
+import type { FaceEngine, GalleryEntry } from '../face/engine.js';
+import type { Template } from '../face/template.js';
+import type { FaceVerifier, FrameCheck, GallerySource } from './ports.js';
+
+/**
+ * FaceVerifier over the face engine. The gallery (one template per reference photo, or the
+ * package's own templates when their model version is this engine's) lives in memory only and
+ * is dropped by forget() at session close. Frames are analysed as 'live' (all quality gates,
+ * liveness); only a usable frame is matched 1:N.
+ */
+export class EngineFaceVerifier implements FaceVerifier {
+  private gallery: GalleryEntry[] = [];
+
+  constructor(
+    private readonly engine: FaceEngine,
+    private readonly warn: (message: string, detail: Record<string, unknown>) => void = () => undefined,
+  ) {}
+
+  get liveness(): { threshold: number; minFrames: number } {
+    const l = this.engine.settings.liveness;
+    return { threshold: l.threshold, minFrames: l.minFrames };
+  }
+
+  async enrol(entries: readonly GallerySource[]): Promise<string[]> {
+    const gallery: GalleryEntry[] = [];
+    for (const e of entries) {
+      let usable = 0;
+      for (const t of e.templates) {
+        try {
+          this.engine.embedding(t, 'roster template');
+          gallery.push({ identity: e.ref, template: t as Template });
+          usable++;
+        } catch (err) {
+          // Another model version: the photos below stand in (the package may carry both).
+          this.warn('roster template not usable, enrolling from the photo', {
+            ref: e.ref,
+            error: (err as Error).message,
+          });
+        }
+      }
+      if (usable > 0) continue;
+      for (const photo of e.photos) {
+        try {
+          gallery.push({
+            identity: e.ref,
+            template: await this.engine.enrol(Buffer.from(photo, 'base64'), 'roster photo'),
+          });
+        } catch (err) {
+          this.warn('roster photo not enrolled', { ref: e.ref, error: (err as Error).message });
+        }
+      }
+    }
+    this.gallery = gallery;
+    return [...new Set(gallery.map((g) => g.identity))];
+  }
+
+  async check(jpeg: Buffer): Promise<FrameCheck> {
+    const a = await this.engine.analyse(jpeg, 'live', 'camera frame');
+    const base = {
+      width: a.width,
+      height: a.height,
+      faces: a.faces.length,
+      box: a.face?.box ?? null,
+      prompt: a.reasons[0] ?? null,
+      liveness: a.face?.liveness ?? null,
+    };
+    if (a.reasons.length > 0 || !a.template) return { ...base, match: null };
+    const d = this.engine.match1toN(a.template, this.gallery);
+    return {
+      ...base,
+      match:
+        d.kind === 'match'
+          ? { kind: 'match', ref: d.identity, score: d.best.score }
+          : { kind: 'unknown', reason: d.reason, score: d.best?.score ?? null },
+    };
+  }
+
+  forget(): void {
+    this.gallery = [];
+  }
+}

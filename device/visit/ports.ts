@@ -1,0 +1,100 @@
+import type { SessionDocument } from '../session/schema.js';
+import type { Static } from '@sinclair/typebox';
+
+/**
+ * The narrow interfaces the visit service drives. Each has one adapter over the real feature
+ * (face-verifier.ts over the face engine, signature-pad.ts over signature capture, sealer.ts over
+ * documents); the service and its tests depend on these shapes only.
+ */
+
+export interface FaceBox {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/** One analysed camera frame, reduced to what the visit needs. */
+export interface FrameCheck {
+  width: number;
+  height: number;
+  faces: number;
+  box: FaceBox | null;
+  /** The first quality reason (the one prompt the kiosk shows), or null when usable. */
+  prompt: string | null;
+  /** A 1:N decision for a usable frame, else null. */
+  match:
+    { kind: 'match'; ref: string; score: number } | { kind: 'unknown'; reason: string; score: number | null } | null;
+  liveness: number | null;
+}
+
+export interface GallerySource {
+  ref: string;
+  photos: string[];
+  templates: unknown[];
+}
+
+export interface FaceVerifier {
+  /** Builds the in-memory gallery from the opened matching data; returns the refs enrolled. */
+  enrol(entries: readonly GallerySource[]): Promise<string[]>;
+  check(jpeg: Buffer): Promise<FrameCheck>;
+  /** Liveness rule applied over the frames that agreed. */
+  readonly liveness: { threshold: number; minFrames: number };
+  /** Drops every template (session close). */
+  forget(): void;
+}
+
+export interface InkPoint {
+  /** 0..1 of the active area, origin top-left. */
+  x: number;
+  y: number;
+  down: boolean;
+}
+
+export interface CapturedSignature {
+  valid: boolean;
+  reasons: string[];
+  png: Buffer | null;
+  /** ISO/IEC 19794-7 record of the dynamics. */
+  dynamics: Buffer | null;
+  samples: number;
+  strokes: number;
+}
+
+export interface SignaturePad {
+  begin(): void;
+  clear(): void;
+  finish(): Promise<CapturedSignature>;
+  /** Drops a capture in progress (cancel, timeout). */
+  abort(): void;
+  onInk(fn: (points: InkPoint[]) => void): () => void;
+}
+
+export type SealAction = 'sign' | 'dissent' | 'refuse';
+
+export interface SealRequest {
+  recordId: string;
+  project: { id: string; name: string; section: string };
+  documents: Static<typeof SessionDocument>[];
+  seat: number;
+  /** Full name for the stamp on the report (the report carries names by law). */
+  name: string;
+  action: SealAction;
+  reason: string;
+  signaturePng: Buffer | null;
+  dynamics: Buffer | null;
+  now: number;
+}
+
+export interface SealedDocument {
+  documentId: string;
+  sha256Before: string;
+  sha256After: string;
+  placesStamped: number;
+  /** Path of the sealed PDF, or null for a refusal (nothing is stamped). */
+  path: string | null;
+}
+
+export interface DocumentSealer {
+  seal(req: SealRequest): Promise<SealedDocument[]>;
+}
