@@ -5,6 +5,7 @@ import { provisionCommand } from './provision.js';
 import { stampCommand } from './stamp.js';
 import { verifyCommand } from './verify.js';
 import { tabletCommand } from './tablet.js';
+import { faceCommand } from './face.js';
 
 /** Every `booth` subcommand. A new one is a new module and one line here. */
 export const COMMANDS: Command[] = [
@@ -14,4 +15,5 @@ export const COMMANDS: Command[] = [
   stampCommand,
   verifyCommand,
   tabletCommand,
+  faceCommand,
 ];

@@ -18,8 +18,6 @@ export interface DecodeLimits {
   maxSide: number;
 }
 
-const FORMATS = new Set(['jpeg', 'png', 'webp']);
-
 function bad(source: string, expected: string, details: Record<string, unknown> = {}, cause?: unknown): BoothError {
   return new BoothError('BOOTH_ERR_FACE_BAD_IMAGE', `${source}: expected ${expected}`, details, { cause });
 }
@@ -28,18 +26,8 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits, sourc
   if (bytes.length === 0) throw bad(source, 'a JPEG, PNG or WebP image, got 0 bytes', { bytes: 0 });
   if (bytes.length > limits.maxBytes)
     throw bad(source, `at most ${limits.maxBytes} bytes, got ${bytes.length}`, { bytes: bytes.length });
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (err) {
-    throw bad(source, 'a JPEG, PNG or WebP image (not an image or unreadable header)', { bytes: bytes.length }, err);
-  }
-  if (!meta.format || !FORMATS.has(meta.format))
-    throw bad(source, `a JPEG, PNG or WebP image, got ${meta.format ?? 'unknown format'}`, { format: meta.format });
-  const width = meta.width ?? 0;
-  const height = meta.height ?? 0;
-  if (width * height > limits.maxPixels || width === 0 || height === 0)
-    throw bad(source, `at most ${limits.maxPixels} pixels, got ${width}x${height}`, { width, height });
+  const format = sniffFormat(bytes);
+  if (!format) throw bad(source, `a JPEG, PNG or WebP image, got ${describe(bytes)}`, { bytes: bytes.length });
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'truncated' })
       .rotate() // applies the EXIF orientation
@@ -50,20 +38,40 @@ export async function decodeImage(bytes: Uint8Array, limits: DecodeLimits, sourc
       .toBuffer({ resolveWithObject: true });
     return { data: toRgb(data, info.channels), width: info.width, height: info.height };
   } catch (err) {
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw bad(source, `a complete, decodable image (${why})`, { bytes: bytes.length }, err);
+    const why = err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+    // sharp checks the pixel limit from the header, before it allocates the image.
+    if (/pixel limit/i.test(why))
+      throw bad(source, `at most ${limits.maxPixels} pixels (${why})`, { bytes: bytes.length, format }, err);
+    throw bad(source, `a complete, decodable ${format} image (${why})`, { bytes: bytes.length, format }, err);
   }
 }
 
+/** The format from the first bytes: only what a camera or an ID photo uses is accepted. */
+export function sniffFormat(b: Uint8Array): 'jpeg' | 'png' | 'webp' | null {
+  if (b.length >= 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'jpeg';
+  if (b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) return 'png';
+  const ascii = (from: number, to: number) => String.fromCharCode(...b.subarray(from, to));
+  if (b.length >= 12 && ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp';
+  return null;
+}
+
+function describe(b: Uint8Array): string {
+  const head = Array.from(b.subarray(0, 8), (x) => x.toString(16).padStart(2, '0')).join(' ');
+  return `${b.length} bytes starting ${head}`;
+}
+
+/** Grey images arrive with one channel: spread it to RGB. */
 function toRgb(data: Buffer, channels: number): Uint8Array {
-  if (channels === 3) return data;
+  // A plain Uint8Array view keeps the pixel loops monomorphic (pyramid levels are Uint8Arrays).
+  if (channels === 3) return new Uint8Array(data.buffer, data.byteOffset, data.length);
   const n = data.length / channels;
   const out = new Uint8Array(n * 3);
   for (let i = 0; i < n; i++) {
-    const v = data[i * channels] as number;
-    out[i * 3] = channels >= 3 ? v : v;
-    out[i * 3 + 1] = channels >= 3 ? (data[i * channels + 1] as number) : v;
-    out[i * 3 + 2] = channels >= 3 ? (data[i * channels + 2] as number) : v;
+    const p = i * channels;
+    const v = data[p] as number;
+    out[i * 3] = v;
+    out[i * 3 + 1] = channels >= 3 ? (data[p + 1] as number) : v;
+    out[i * 3 + 2] = channels >= 3 ? (data[p + 2] as number) : v;
   }
   return out;
 }

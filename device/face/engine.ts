@@ -96,7 +96,11 @@ export class FaceEngine {
     if (this.models) return;
     const { runtime } = this.deps.settings;
     const dir = this.deps.modelsDir ?? (runtime.modelsDir || hostPaths().modelsDir);
-    const models = await loadModels(dir, { threads: runtime.threads, allowSpinning: runtime.allowSpinning });
+    const models = await loadModels(dir, {
+      threads: runtime.threads,
+      allowSpinning: runtime.allowSpinning,
+      denormalAsZero: runtime.denormalAsZero,
+    });
     try {
       await warmUp(models);
     } catch (err) {
@@ -166,16 +170,12 @@ export class FaceEngine {
     const five = fivePointsFrom68(points);
     lap('landmarks');
     const q = s.quality;
-    const jobs = [
-      () => embedFace(models, img, five, !live && s.match.mirrorReferences),
-      () => (live ? livenessScore(models, img, chosen.box, s.liveness.realIndex) : Promise.resolve(null)),
-      () => (live ? eyeState(models, img, points, s.liveness.eyeOpenIndex, q.eyesClosedBelow) : Promise.resolve(null)),
-      () => (live ? headPose(models, img, chosen.box) : Promise.resolve(null)),
-    ] as const;
-    // Independent models: concurrently they overlap inference with the next crop's preparation.
-    const [embedded, liveness, eyes, pose] = s.runtime.parallel
-      ? await Promise.all([jobs[0](), jobs[1](), jobs[2](), jobs[3]()])
-      : [await jobs[0](), await jobs[1](), await jobs[2](), await jobs[3]()];
+    // Sequential on purpose: onnxruntime-node runs inference on the calling thread, so
+    // concurrent runs only contend for the same two cores (measured slower, docs/face.md).
+    const embedded = await embedFace(models, img, five, !live && s.match.mirrorReferences);
+    const liveness = live ? await livenessScore(models, img, chosen.box, s.liveness.realIndex) : null;
+    const eyes = live ? await eyeState(models, img, points, s.liveness.eyeOpenIndex, q.eyesClosedBelow) : null;
+    const pose = live ? await headPose(models, img, chosen.box) : null;
     lap('analyse');
 
     const face = lumaStats(img, chosen.box);

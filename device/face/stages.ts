@@ -12,7 +12,15 @@ import {
 import { classProbability, decodePose } from './heads.js';
 import { l2normalise } from './match.js';
 import { runModel, type ModelSet } from './models.js';
-import { boxToAffine, invertAffine, laplacianVariance, warpToTensor, type TensorSpec } from './raster.js';
+import {
+  boxToAffine,
+  invertAffine,
+  laplacianVariance,
+  warpToTensor,
+  type Affine,
+  type ChannelOrder,
+  type TensorSpec,
+} from './raster.js';
 import type { Box, Detection, EyeState, FivePoints, HeadPose, Point, RgbImage } from './types.js';
 
 /**
@@ -56,17 +64,25 @@ export const LIVENESS_CROP = 2.7;
 /** Eye crop side as a multiple of the eye's corner-to-corner width. */
 export const EYE_CROP = 1.6;
 
+export function detectInput(img: RgbImage): Float32Array {
+  return warpToTensor(img, letterboxAffine(letterbox(img.width, img.height)), DETECT_SPEC);
+}
+
 export async function detectFaces(models: ModelSet, img: RgbImage, opts: DecodeOptions): Promise<Detection[]> {
   const lb = letterbox(img.width, img.height);
-  const input = warpToTensor(img, letterboxAffine(lb), DETECT_SPEC);
+  const input = detectInput(img);
   const [scores, boxes] = await runModel(models.detect, input);
   return decodeDetections(scores as Float32Array, boxes as Float32Array, lb, opts);
 }
 
 /** 68 landmarks in image pixels, predicted on the squared face box. */
+export function landmarkInput(img: RgbImage, box: Box): Float32Array {
+  return warpToTensor(img, boxToAffine(squareBox(box), 64, 64), LANDMARK_SPEC);
+}
+
 export async function landmarks68(models: ModelSet, img: RgbImage, box: Box): Promise<Point[]> {
   const sq = squareBox(box);
-  const input = warpToTensor(img, boxToAffine(sq, 64, 64), LANDMARK_SPEC);
+  const input = landmarkInput(img, box);
   const [out] = await runModel(models.landmark, input);
   const w = sq.x2 - sq.x1;
   const h = sq.y2 - sq.y1;
@@ -82,6 +98,15 @@ export interface Embedded {
   sharpness: number;
 }
 
+/** Destination (aligned 112x112) -> source (image) map of the ArcFace alignment. */
+export function alignmentMap(five: FivePoints): Affine {
+  return invertAffine(fitSimilarity(five, ARCFACE_REFERENCE));
+}
+
+export function featureInput(img: RgbImage, five: FivePoints): Float32Array {
+  return warpToTensor(img, alignmentMap(five), FEATURE_SPEC);
+}
+
 /** Aligns the face onto the ArcFace reference and returns its L2-normalised embedding. */
 export async function embedFace(
   models: ModelSet,
@@ -89,8 +114,7 @@ export async function embedFace(
   five: FivePoints,
   mirrored = false,
 ): Promise<Embedded> {
-  const toAligned = fitSimilarity(five, ARCFACE_REFERENCE);
-  const map = invertAffine(toAligned);
+  const map = alignmentMap(five);
   const input = warpToTensor(img, map, FEATURE_SPEC);
   const gray = new Float32Array(ALIGNED_SIZE * ALIGNED_SIZE);
   const plane = ALIGNED_SIZE * ALIGNED_SIZE;
@@ -114,10 +138,13 @@ export async function embedFace(
 }
 
 /** Probability of the "real" class of the passive liveness model on one frame. */
-export async function livenessScore(models: ModelSet, img: RgbImage, box: Box, realIndex: number): Promise<number> {
+export function livenessInput(img: RgbImage, box: Box, order: ChannelOrder = LIVENESS_SPEC.channels): Float32Array {
   const crop = expandedBox(squareBox(box), LIVENESS_CROP, img.width, img.height);
-  const input = warpToTensor(img, boxToAffine(crop, 128, 128), LIVENESS_SPEC);
-  const [out] = await runModel(models.liveness, input);
+  return warpToTensor(img, boxToAffine(crop, 128, 128), { ...LIVENESS_SPEC, channels: order });
+}
+
+export async function livenessScore(models: ModelSet, img: RgbImage, box: Box, realIndex: number): Promise<number> {
+  const [out] = await runModel(models.liveness, livenessInput(img, box));
   return classProbability(out ?? [], realIndex);
 }
 
@@ -128,6 +155,14 @@ function eyeBox(points: readonly Point[], centre: Point, corners: readonly [numb
   return { x1: centre.x - half, y1: centre.y - half, x2: centre.x + half, y2: centre.y + half };
 }
 
+/** The two 24x24 eye crops (image-left eye first). */
+export function eyeInputs(img: RgbImage, points: readonly Point[]): [Float32Array, Float32Array] {
+  const { left, right } = eyeCentres(points);
+  const l = eyeBox(points, left, [LANDMARK.leftEye[0], LANDMARK.leftEye[3]]);
+  const r = eyeBox(points, right, [LANDMARK.rightEye[0], LANDMARK.rightEye[3]]);
+  return [warpToTensor(img, boxToAffine(l, 24, 24), EYE_SPEC), warpToTensor(img, boxToAffine(r, 24, 24), EYE_SPEC)];
+}
+
 /** Open probability of each eye (crops around the eye contours, gray 24x24). */
 export async function eyeState(
   models: ModelSet,
@@ -136,14 +171,9 @@ export async function eyeState(
   openIndex: number,
   closedBelow: number,
 ): Promise<EyeState> {
-  const { left, right } = eyeCentres(points);
-  const boxes = [
-    eyeBox(points, left, [LANDMARK.leftEye[0], LANDMARK.leftEye[3]]),
-    eyeBox(points, right, [LANDMARK.rightEye[0], LANDMARK.rightEye[3]]),
-  ];
   const probs: number[] = [];
-  for (const b of boxes) {
-    const [out] = await runModel(models.eye, warpToTensor(img, boxToAffine(b, 24, 24), EYE_SPEC));
+  for (const input of eyeInputs(img, points)) {
+    const [out] = await runModel(models.eye, input);
     probs.push(classProbability(out ?? [], openIndex));
   }
   const [l = 0, r = 0] = probs;
@@ -151,10 +181,15 @@ export async function eyeState(
 }
 
 /** Head pose from the face box grown by a quarter on each side (Hopenet's crop). */
+export function poseInput(img: RgbImage, box: Box): Float32Array {
+  const sq = squareBox(box);
+  const w = sq.x2 - sq.x1;
+  const h = sq.y2 - sq.y1;
+  const grown = { x1: sq.x1 - w / 4, y1: sq.y1 - h / 4, x2: sq.x2 + w / 4, y2: sq.y2 + h / 4 };
+  return warpToTensor(img, boxToAffine(grown, 224, 224), POSE_SPEC);
+}
+
 export async function headPose(models: ModelSet, img: RgbImage, box: Box): Promise<HeadPose> {
-  const w = box.x2 - box.x1;
-  const h = box.y2 - box.y1;
-  const grown = { x1: box.x1 - w / 4, y1: box.y1 - h / 4, x2: box.x2 + w / 4, y2: box.y2 + h / 4 };
-  const [yaw, pitch, roll] = await runModel(models.pose, warpToTensor(img, boxToAffine(grown, 224, 224), POSE_SPEC));
+  const [yaw, pitch, roll] = await runModel(models.pose, poseInput(img, box));
   return decodePose(yaw ?? [], pitch ?? [], roll ?? []);
 }
