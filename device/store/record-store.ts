@@ -140,6 +140,11 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
     return v;
   }
 
+  /** The last free-space verdict: 'low' refuses new visits, 'critical' refuses commits. */
+  get diskState(): 'ok' | 'low' | 'critical' {
+    return this.disk?.state ?? 'ok';
+  }
+
   /** Checks free space now (it is also checked on a timer); emits store.disk on a change. */
   checkDisk(): Promise<'ok' | 'low' | 'critical'> {
     return this.need(this.disk).check();
