@@ -15,6 +15,8 @@ import { BOOTH_VERSION } from './version.js';
 import { JournalRecordStore } from './store/index.js';
 import { VisitFeature } from './visit/feature.js';
 import { kioskRoutes } from './http/kiosk-routes.js';
+import { Tuning } from './tuning/tuning.js';
+import { SystemdNotifier } from './systemd/notify.js';
 
 export interface BoothDeps {
   config: BoothConfig;
@@ -38,10 +40,21 @@ export class Booth {
   private models: ModelCheck[] = [];
   private readonly deviceStates = new Map<DeviceName, { state: DeviceState; detail: string }>();
   private stopping: Promise<void> | null = null;
+  /** Live tunables (read per call by the face engine and visit workflow) and Node-RED. */
+  readonly tuning: Tuning;
+  private readonly notifier: SystemdNotifier;
 
   constructor(private readonly deps: BoothDeps) {
     this.clock = deps.clock ?? systemClock;
     this.dataDir = new DataDir(deps.config.dataDir);
+    this.tuning = new Tuning({
+      config: deps.config,
+      bus: this.bus,
+      clock: this.clock,
+      logger: deps.logger,
+      leds: () => this.hardware?.leds ?? null,
+    });
+    this.notifier = new SystemdNotifier({ warn: (m) => deps.logger.warn(m) });
   }
 
   get config(): BoothConfig {
@@ -57,10 +70,7 @@ export class Booth {
     const { config, logger } = this.deps;
     this.bus.on('booth', 'listener.error', (e) => logger.warn(e, 'event listener failed'));
     this.bus.on('booth', 'hardware.state', (e) => {
-      this.deviceStates.set(e.device, {
-        state: e.state,
-        detail: e.detail ?? e.adapter,
-      });
+      this.deviceStates.set(e.device, { state: e.state, detail: e.detail ?? e.adapter });
       logger.info(e, `${e.device}: ${e.state}`);
     });
 
@@ -108,11 +118,9 @@ export class Booth {
       uiDir: hostPaths().uiDir,
       plugins: [(app) => kioskRoutes(app, { feature: visit, fixturesDir })],
     });
-    const address = await this.app.listen({
-      host: config.http.host,
-      port: config.http.port,
-    });
+    const address = await this.app.listen({ host: config.http.host, port: config.http.port });
     this.hardware.leds.setPattern('idle');
+    await this.startTuning();
     this.bus.emit('booth.started', {
       version: BOOTH_VERSION,
       hardware: {
@@ -124,14 +132,24 @@ export class Booth {
     return address;
   }
 
+  /**
+   * Tunables first (features read them per call), then Node-RED. A broken Node-RED leaves the
+   * booth working with its saved tunables: it is logged, not fatal. Then systemd hears READY=1
+   * and the watchdog pings start.
+   */
+  private async startTuning(): Promise<void> {
+    try {
+      await this.tuning.start();
+    } catch (err) {
+      this.log.error({ err }, 'tuning: Node-RED failed to start; the booth runs with its saved tunables');
+    }
+    await this.notifier.ready(`booth ${this.config.booth.id} ready`);
+    this.notifier.startWatchdog();
+  }
+
   private async startDevices(hw: Hardware): Promise<void> {
     const report = (device: DeviceName, adapter: string, state: DeviceState, detail?: string) =>
-      this.bus.emit('hardware.state', {
-        device,
-        adapter,
-        state,
-        ...(detail ? { detail } : {}),
-      });
+      this.bus.emit('hardware.state', { device, adapter, state, ...(detail ? { detail } : {}) });
     for (const [name, dev] of [
       ['camera', hw.camera],
       ['leds', hw.leds],
@@ -142,11 +160,7 @@ export class Booth {
       } catch (err) {
         const e = toBoothError(err);
         report(name, dev.info.adapter, 'faulty', e.message);
-        this.bus.emit('hardware.fault', {
-          device: name,
-          code: e.code,
-          message: e.message,
-        });
+        this.bus.emit('hardware.fault', { device: name, code: e.code, message: e.message });
       }
     }
     hw.tablet.onState((state, detail) =>
@@ -165,10 +179,7 @@ export class Booth {
     }
   }
 
-  async readiness(): Promise<{
-    ready: boolean;
-    checks: { name: string; ok: boolean; detail: string }[];
-  }> {
+  async readiness(): Promise<{ ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }> {
     const checks = [
       { name: 'config', ok: true, detail: 'valid' },
       {
@@ -186,11 +197,7 @@ export class Booth {
     ];
     for (const device of ['camera', 'tablet', 'leds'] as const) {
       const s = this.deviceStates.get(device);
-      checks.push({
-        name: device,
-        ok: s?.state === 'ready',
-        detail: s ? `${s.state}: ${s.detail}` : 'not started',
-      });
+      checks.push({ name: device, ok: s?.state === 'ready', detail: s ? `${s.state}: ${s.detail}` : 'not started' });
     }
     return { ready: checks.every((c) => c.ok), checks };
   }
@@ -203,6 +210,8 @@ export class Booth {
 
   private async doStop(reason: string): Promise<void> {
     this.bus.emit('booth.stopping', { reason });
+    await this.notifier.stopping();
+    await this.tuning.stop().catch((err: unknown) => this.log.error({ err }, 'tuning: stop failed'));
     await this.app?.close();
     await this.visit?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'visit stop failed'));
     await this.store?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'store stop failed'));

@@ -15,45 +15,19 @@ export type DeviceState = 'ready' | 'absent' | 'faulty' | 'disconnected' | 'stop
 export interface BoothEvents {
   'booth.started': { version: string; hardware: Record<DeviceName, string> };
   'booth.stopping': { reason: string };
-  'hardware.state': {
-    device: DeviceName;
-    state: DeviceState;
-    adapter: string;
-    detail?: string;
-  };
+  'hardware.state': { device: DeviceName; state: DeviceState; adapter: string; detail?: string };
   'hardware.fault': { device: DeviceName; code: string; message: string };
   'leds.pattern': { pattern: string };
   'listener.error': { event: string; owner: string; message: string };
   /** One expert's stamp and seal was appended to a document (or a refusal recorded). */
-  'documents.sealed': {
-    recordId: string;
-    seat: string;
-    action: 'sign' | 'dissent' | 'refuse';
-    placesStamped: number;
-  };
+  'documents.sealed': { recordId: string; seat: string; action: 'sign' | 'dissent' | 'refuse'; placesStamped: number };
   /** A tunable changed at run time (Node-RED `booth tune`); the audit log records old and new. */
-  'tuning.changed': {
-    key: string;
-    old: unknown;
-    new: unknown;
-    actor: string;
-    at: number;
-  };
+  'tuning.changed': { key: string; old: unknown; new: unknown; actor: string; at: number };
   /** A tune was refused (out of range, unknown key); nothing changed. */
-  'tuning.refused': {
-    key: string;
-    value: unknown;
-    actor: string;
-    reason: string;
-  };
+  'tuning.refused': { key: string; value: unknown; actor: string; reason: string };
   'record.committed': { id: string; seq: number; kind: string };
   /** Recovery at open: how many records, and what was cut from a torn tail. */
-  'store.recovered': {
-    records: number;
-    segments: number;
-    tornBytes: number;
-    lastSeq: number;
-  };
+  'store.recovered': { records: number; segments: number; tornBytes: number; lastSeq: number };
   'store.fault': { code: string; message: string; file?: string };
   /** Free space crossed a threshold: 'low' stops new visits, 'critical' stops commits. */
   'store.disk': { state: 'ok' | 'low' | 'critical'; freeBytes: number };
@@ -75,26 +49,13 @@ export interface BoothEvents {
   /** The expert pressed "clear": the ink so far is gone, the capture goes on. */
   'signature.cleared': Record<string, never>;
   /** A capture in progress was thrown away (tablet unplugged, timeout); never half-kept. */
-  'signature.discarded': {
-    reason: 'tablet-disconnected' | 'timeout' | 'stopped';
-  };
+  'signature.discarded': { reason: 'tablet-disconnected' | 'timeout' | 'stopped' };
   /** A capture finished; reasons are validity codes the kiosk translates. */
-  'signature.captured': {
-    valid: boolean;
-    reasons: string[];
-    samples: number;
-    strokes: number;
-  };
+  'signature.captured': { valid: boolean; reasons: string[]; samples: number; strokes: number };
   /** The visit moved to another screen (ids and state names only: no roster data). */
   'visit.state': { visitId: string | null; from: string; to: string };
   /** A project's sign record was committed (the sealed PDFs are at `documents`; null = refusal). */
-  'visit.signed': {
-    recordId: string;
-    signId: string;
-    projectId: string;
-    action: string;
-    documents: (string | null)[];
-  };
+  'visit.signed': { recordId: string; signId: string; projectId: string; action: string; documents: (string | null)[] };
   'visit.ended': { visitId: string; outcome: string };
   /** A session package was installed, or refused with a reason (nothing changed). */
   'session.installed': { packageId: string; version: number };
@@ -111,10 +72,7 @@ interface Entry {
 
 export class EventBus {
   private readonly listeners = new Map<EventName, Entry[]>();
-  private readonly anyListeners: {
-    owner: string;
-    fn: (event: EventName, payload: unknown) => void;
-  }[] = [];
+  private readonly anyListeners: { owner: string; fn: (event: EventName, payload: unknown) => void }[] = [];
 
   on<K extends EventName>(owner: string, event: K, fn: Listener<K>): () => void {
     const entry: Entry = { owner, fn: fn as (payload: unknown) => void };
@@ -170,11 +128,7 @@ export class EventBus {
       fn();
     } catch (err) {
       if (event === 'listener.error') return; // never recurse
-      this.emit('listener.error', {
-        event,
-        owner,
-        message: err instanceof Error ? err.message : String(err),
-      });
+      this.emit('listener.error', { event, owner, message: err instanceof Error ? err.message : String(err) });
     }
   }
 }
