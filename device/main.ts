@@ -10,11 +10,10 @@ import { hostPaths } from './paths.js';
 import { selectHardware, type Hardware } from './hardware/select.js';
 import { systemClock } from './hardware/system-clock.js';
 import { DataDir } from './store/data-dir.js';
+import { JournalRecordStore } from './store/index.js';
+import { SyncService } from './sync/sync-service.js';
 import { verifyModels, type ModelCheck } from '../provisioning/models.mjs';
 import { BOOTH_VERSION } from './version.js';
-import { JournalRecordStore } from './store/index.js';
-import { VisitFeature } from './visit/feature.js';
-import { kioskRoutes } from './http/kiosk-routes.js';
 import { Tuning } from './tuning/tuning.js';
 import { SystemdNotifier } from './systemd/notify.js';
 
@@ -34,9 +33,10 @@ export class Booth {
   readonly dataDir: DataDir;
   hardware: Hardware | null = null;
   app: FastifyInstance | null = null;
-  /** The journal (RecordStore) and the visit feature (session, kiosk workflow). */
+  /** The journal (RecordStore). */
   store: JournalRecordStore | null = null;
-  visit: VisitFeature | null = null;
+  /** Sync of the store's outbox (push + pull API); null when it could not start. */
+  sync: SyncService | null = null;
   private models: ModelCheck[] = [];
   private readonly deviceStates = new Map<DeviceName, { state: DeviceState; detail: string }>();
   private stopping: Promise<void> | null = null;
@@ -73,6 +73,17 @@ export class Booth {
       this.deviceStates.set(e.device, { state: e.state, detail: e.detail ?? e.adapter });
       logger.info(e, `${e.device}: ${e.state}`);
     });
+    // Store and sync problems reach the log and the LEDs (the kiosk reads them from /readyz).
+    this.bus.on('booth', 'store.fault', (e) => logger.error(e, `store: ${e.message}`));
+    this.bus.on('booth', 'store.disk', (e) => {
+      logger.warn(e, `disk space ${e.state}: ${e.freeBytes} bytes free`);
+      if (e.state !== 'ok') this.hardware?.leds.setPattern('fault');
+    });
+    this.bus.on('booth', 'sync.alert', (e) => {
+      if (!e.active) return;
+      logger.warn(e, `record ${e.oldestSeq} has waited ${Math.round(e.ageMs / 60_000)} min for the central server`);
+      this.hardware?.leds.setPattern('offline');
+    });
 
     await this.dataDir.open();
     this.models = await verifyModels(hostPaths().modelsDir).catch((err: unknown) => {
@@ -96,28 +107,9 @@ export class Booth {
     });
     await store.start();
     this.store = store;
-    const fixturesDir = hostPaths().fixturesDir;
-    const visit = new VisitFeature({
-      config,
-      clock: this.clock,
-      bus: this.bus,
-      logger,
-      camera: this.hardware.camera,
-      tablet: this.hardware.tablet,
-      leds: this.hardware.leds,
-      store,
-      history: () => store.read(0, Number.MAX_SAFE_INTEGER),
-      fixturesDir,
-    });
-    await visit.start();
-    this.visit = visit;
+    await this.startSync(store);
 
-    this.app = await buildApp({
-      logger,
-      readiness: this,
-      uiDir: hostPaths().uiDir,
-      plugins: [(app) => kioskRoutes(app, { feature: visit, fixturesDir })],
-    });
+    this.app = await buildApp({ logger, readiness: this, uiDir: hostPaths().uiDir });
     const address = await this.app.listen({ host: config.http.host, port: config.http.port });
     this.hardware.leds.setPattern('idle');
     await this.startTuning();
@@ -179,6 +171,38 @@ export class Booth {
     }
   }
 
+  /** Sync is best effort: a booth that cannot sync yet (not enrolled, port taken) still records. */
+  private async startSync(store: JournalRecordStore): Promise<void> {
+    const { config, logger } = this.deps;
+    const sync = new SyncService({
+      dataDir: config.dataDir,
+      config: config.sync,
+      store,
+      clock: this.clock,
+      bus: this.bus,
+      logger,
+    });
+    try {
+      await sync.start();
+      this.sync = sync;
+      logger.info(`sync: ${sync.status}`);
+    } catch (err) {
+      logger.error({ err }, 'sync: not started');
+      await sync.stop().catch(() => undefined);
+    }
+  }
+
+  /** Ready when the journal is open and recovered without a fault and the disk has room. */
+  private storeCheck(): { name: string; ok: boolean; detail: string } {
+    const s = this.store;
+    if (!this.dataDir.isOpen || !s?.isOpen)
+      return { name: 'store', ok: false, detail: `${this.dataDir.path}: journal not open` };
+    if (s.fault) return { name: 'store', ok: false, detail: `fault: ${s.fault}` };
+    const torn = s.recovery?.tornBytes ?? 0;
+    const detail = `${s.lastSeq} records${torn ? ` (recovery cut ${torn} torn bytes)` : ''}; disk ${s.diskState}; sync ${this.sync?.status ?? 'off'}`;
+    return { name: 'store', ok: s.diskState === 'ok', detail };
+  }
+
   async readiness(): Promise<{ ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }> {
     const checks = [
       { name: 'config', ok: true, detail: 'valid' },
@@ -193,7 +217,7 @@ export class Booth {
                 .map((m) => `${m.name} ${m.reason}`)
                 .join(', ') || `${this.models.length} verified`,
       },
-      { name: 'store', ok: this.dataDir.isOpen, detail: this.dataDir.path },
+      this.storeCheck(),
     ];
     for (const device of ['camera', 'tablet', 'leds'] as const) {
       const s = this.deviceStates.get(device);
@@ -213,7 +237,7 @@ export class Booth {
     await this.notifier.stopping();
     await this.tuning.stop().catch((err: unknown) => this.log.error({ err }, 'tuning: stop failed'));
     await this.app?.close();
-    await this.visit?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'visit stop failed'));
+    await this.sync?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'sync stop failed'));
     await this.store?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'store stop failed'));
     const hw = this.hardware;
     if (hw) {
