@@ -20,6 +20,11 @@ function line(s: SignatureReport): string {
   return [
     `#${s.index} ${s.intact ? 'VALID' : 'BROKEN'}  signer ${s.signer ?? '?'}${s.selfSigned ? ' (self-signed)' : ''}`,
     `   time ${s.signingTime ?? '?'}  reason ${s.reason ?? ''}`,
+    ...(s.timestamp
+      ? [
+          `   timestamp ${s.timestamp.time} by ${s.timestamp.authority ?? '?'} (${s.timestamp.intact ? 'valid' : 'BROKEN'})`,
+        ]
+      : []),
     `   covers bytes 0-${s.byteRange[1]} and ${s.byteRange[2]}-${s.revisionEnd} (${s.subFilter ?? '?'}); ${since}`,
     ...s.problems.map((p) => `   problem: ${p}`),
   ].join('\n');

@@ -1,6 +1,7 @@
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { children, content, oidToString, read, whole, type Element } from './der.js';
 import { OID } from './cms.js';
+import { readTstInfo } from './timestamp.js';
 
 /**
  * Checks a detached CMS SignedData against the bytes it claims to sign: the message-digest
@@ -21,7 +22,33 @@ export interface CmsCheck {
   /** null when the attribute is absent (not PAdES). */
   signingCertificateMatches: boolean | null;
   signer: { subject: string; issuer: string; serialNumber: string; selfSigned: boolean; validTo: string } | null;
+  /** The signature timestamp (PAdES B-T), when the CMS carries one. */
+  timestamp: TimestampCheck | null;
   problems: string[];
+}
+
+export interface TimestampCheck {
+  /** genTime of the token, ISO 8601. */
+  time: string;
+  /** The token's own signature verifies and it is over this signature's value. */
+  intact: boolean;
+  authority: string | null;
+}
+
+/** Checks a signature-time-stamp token against the signature value it claims to cover. */
+function checkTimestamp(token: Uint8Array, signatureValue: Uint8Array): TimestampCheck {
+  try {
+    const info = readTstInfo(token);
+    const own = checkCms(token, [info.content]);
+    const over = info.imprint.equals(createHash('sha256').update(signatureValue).digest());
+    return {
+      time: info.genTime,
+      intact: own.digestMatches && own.signatureValid && over,
+      authority: own.signer?.subject ?? null,
+    };
+  } catch {
+    return { time: '', intact: false, authority: null };
+  }
 }
 
 function certIssuerSerial(der: Uint8Array): { issuer: Buffer; serial: Buffer } | null {
@@ -56,6 +83,7 @@ export function checkCms(cms: Uint8Array, signedParts: readonly Uint8Array[]): C
     signatureValid: false,
     signingCertificateMatches: null,
     signer: null,
+    timestamp: null,
     problems: [...problems, p],
   });
   let info: Element;
@@ -111,7 +139,14 @@ export function checkCms(cms: Uint8Array, signedParts: readonly Uint8Array[]): C
     if (!signedAttrs) {
       const data = Buffer.concat(signedParts.map((p) => Buffer.from(p)));
       const ok = verifySignature(hash, data, cert.publicKey, signature);
-      return { digestMatches: ok, signatureValid: ok, signingCertificateMatches: null, signer, problems };
+      return {
+        digestMatches: ok,
+        signatureValid: ok,
+        signingCertificateMatches: null,
+        signer,
+        timestamp: null,
+        problems,
+      };
     }
     const attrs = attributesOf(cms, signedAttrs);
     const md = attrs.get(OID.messageDigest)?.[0];
@@ -139,7 +174,12 @@ export function checkCms(cms: Uint8Array, signedParts: readonly Uint8Array[]): C
         Buffer.from(content(cms, hashField)).equals(createHash(certHashAlg).update(certDer).digest());
       if (!signingCertificateMatches) problems.push('signing-certificate-v2 does not name the signer certificate');
     }
-    return { digestMatches, signatureValid, signingCertificateMatches, signer, problems };
+    const unsigned = rest[signedAttrs ? 3 : 2];
+    const tokenEl =
+      unsigned?.tag === 0xa1 ? attributesOf(cms, unsigned).get(OID.signatureTimeStampToken)?.[0] : undefined;
+    const timestamp = tokenEl ? checkTimestamp(whole(cms, tokenEl), signature) : null;
+    if (timestamp && !timestamp.intact) problems.push('signature timestamp does not verify');
+    return { digestMatches, signatureValid, signingCertificateMatches, signer, timestamp, problems };
   } catch (err) {
     return fail(`CMS: malformed (${(err as Error).message})`);
   }

@@ -16,6 +16,8 @@ export const OID = {
   messageDigest: '1.2.840.113549.1.9.4',
   signingTime: '1.2.840.113549.1.9.5',
   signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
+  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
   sha256: '2.16.840.1.101.3.4.2.1',
   ecdsaWithSha256: '1.2.840.10045.4.3.2',
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -71,21 +73,40 @@ function attribute(type: string, value: Uint8Array): Buffer {
 }
 
 /** The signed attributes as a DER SET (tag 0x31): the bytes the signature covers. */
-export function signedAttributes(digest: Uint8Array, cert: ParsedCert): Buffer {
+export function signedAttributes(digest: Uint8Array, cert: ParsedCert, contentType: string = OID.data): Buffer {
   const certHash = createHash('sha256').update(cert.der).digest();
   // ESSCertIDv2 with the default hash algorithm (SHA-256) omitted, as DER requires, plus
   // issuerSerial (GeneralNames with one directoryName [4]) to pin the exact certificate.
   const issuerSerial = seq(seq(context(4, cert.issuer)), cert.serial);
   const signingCertificateV2 = seq(seq(seq(octets(certHash), issuerSerial)));
   return setOf(
-    attribute(OID.contentType, oid(OID.data)),
+    attribute(OID.contentType, oid(contentType)),
     attribute(OID.messageDigest, octets(digest)),
     attribute(OID.signingCertificateV2, signingCertificateV2),
   );
 }
 
-/** Detached CMS SignedData (ContentInfo DER) over a SHA-256 digest of the signed byte ranges. */
-export function buildSignedData(digest: Uint8Array, signer: SignerPem): Buffer {
+/** A signed CMS whose unsigned attributes (a signature timestamp) can still be added. */
+export interface CmsSignature {
+  /** The signature value: what a signature timestamp is taken over. */
+  signature: Buffer;
+  /** The ContentInfo DER, with the given unsigned attributes (each an encoded Attribute). */
+  encode(unsignedAttributes?: Buffer[]): Buffer;
+}
+
+export interface CmsContent {
+  /** eContentType; id-data for a PDF signature. */
+  contentType: string;
+  /** Encapsulated content (a timestamp token's TSTInfo); absent for a detached signature. */
+  content?: Uint8Array;
+}
+
+/** Signs a digest (of the detached content, or of `content.content`) into CMS SignedData. */
+export function signCms(
+  digest: Uint8Array,
+  signer: SignerPem,
+  what: CmsContent = { contentType: OID.data },
+): CmsSignature {
   let key: KeyObject;
   try {
     key = createPrivateKey(signer.keyPem);
@@ -94,20 +115,40 @@ export function buildSignedData(digest: Uint8Array, signer: SignerPem): Buffer {
   }
   const cert = parseCertificate(signer.certPem);
   const sigAlg = signatureAlgorithm(key);
-  const attrs = signedAttributes(digest, cert);
+  const attrs = signedAttributes(digest, cert, what.contentType);
   const signature = sign('sha256', attrs, key);
   const digestAlg = algorithm(OID.sha256, false);
-  const signerInfo = seq(
-    smallInt(1),
-    seq(cert.issuer, cert.serial),
-    digestAlg,
-    // [0] IMPLICIT SET OF Attribute: same content as the signed SET, tag changed.
-    Buffer.concat([Buffer.from([0xa0]), attrs.subarray(1)]),
-    sigAlg,
-    octets(signature),
-  );
-  const signedData = seq(smallInt(1), setOf(digestAlg), seq(oid(OID.data)), context(0, cert.der), setOf(signerInfo));
-  return seq(oid(OID.signedData), context(0, signedData));
+  const encap = what.content
+    ? seq(oid(what.contentType), context(0, octets(what.content)))
+    : seq(oid(what.contentType));
+  return {
+    signature,
+    encode(unsigned = []) {
+      const signerInfo = seq(
+        smallInt(1),
+        seq(cert.issuer, cert.serial),
+        digestAlg,
+        // [0] IMPLICIT SET OF Attribute: same content as the signed SET, tag changed.
+        Buffer.concat([Buffer.from([0xa0]), attrs.subarray(1)]),
+        sigAlg,
+        octets(signature),
+        ...(unsigned.length > 0 ? [Buffer.concat([Buffer.from([0xa1]), setOf(...unsigned).subarray(1)])] : []),
+      );
+      // RFC 5652 5.1: version 3 when the content is not id-data (a timestamp's TSTInfo), else 1.
+      const version = smallInt(what.contentType === OID.data ? 1 : 3);
+      const signedData = seq(version, setOf(digestAlg), encap, context(0, cert.der), setOf(signerInfo));
+      return seq(oid(OID.signedData), context(0, signedData));
+    },
+  };
+}
+
+/** Detached CMS SignedData (ContentInfo DER) over a SHA-256 digest of the signed byte ranges. */
+export function buildSignedData(digest: Uint8Array, signer: SignerPem): Buffer {
+  return signCms(digest, signer).encode();
+}
+
+export function unsignedAttribute(type: string, value: Uint8Array): Buffer {
+  return attribute(type, value);
 }
 
 export type { Element };

@@ -7,6 +7,7 @@ import { embedStampFont } from './stamp.js';
 import { fieldNameFor, sealIncrement } from './seal.js';
 import { documentsOptions, formatStampTime, type DocumentsOptions } from './options.js';
 import { checkRenderable } from './font.js';
+import { timestampFrom } from './stamp-and-seal.js';
 import type { SignerPem } from './cms.js';
 
 /**
@@ -47,6 +48,7 @@ export interface CompletionResult {
   sha256After: string;
   /** 1-based number of the appended page. */
   page: number;
+  level: 'B-B' | 'B-T';
 }
 
 export const ACTION_LABEL = { sign: '签署', dissent: '持不同意见签署', refuse: '拒绝签署' } as const;
@@ -123,7 +125,7 @@ export async function appendCompletionPage(req: CompletionRequest): Promise<Comp
     size: 9,
     font,
   });
-  const pdf = await sealIncrement(doc, req.pdf, {
+  const { pdf, level } = await sealIncrement(doc, req.pdf, {
     signer: req.signer,
     reason: `评标报告签署完成证明: ${req.project}`,
     name: 'booth',
@@ -132,6 +134,13 @@ export async function appendCompletionPage(req: CompletionRequest): Promise<Comp
     fieldName: fieldNameFor('Completion', before.slice(0, 12)),
     pageIndex: pageNumber - 1,
     reserveBytes: opts.signatureReserveBytes,
+    timestamp: timestampFrom(opts),
   });
-  return { pdf, sha256Before: before, sha256After: createHash('sha256').update(pdf).digest('hex'), page: pageNumber };
+  return {
+    pdf,
+    level,
+    sha256Before: before,
+    sha256After: createHash('sha256').update(pdf).digest('hex'),
+    page: pageNumber,
+  };
 }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
 import { BoothError } from '../core/errors.js';
-import { buildSignedData, type SignerPem } from './cms.js';
+import { OID, signCms, unsignedAttribute, type SignerPem } from './cms.js';
+import { requestTimestamp, type TimestampOptions } from './timestamp.js';
 
 /**
  * Seals the changes made to a document loaded for an incremental update: adds a signature
@@ -23,6 +24,15 @@ export interface SealOptions {
   /** Page (0-based) that carries the invisible widget. */
   pageIndex: number;
   reserveBytes: number;
+  /** A timestamp authority for B-T; absent: B-B. */
+  timestamp?: TimestampOptions & { required: boolean };
+}
+
+export interface Sealed {
+  pdf: Buffer;
+  level: 'B-B' | 'B-T';
+  /** Why a configured timestamp is missing (the seal fell back to B-B). */
+  timestampError?: string;
 }
 
 // A name token as wide as any 10-digit offset: the placeholder is overwritten in place.
@@ -77,7 +87,7 @@ function indexOfOrFail(haystack: Buffer, needle: Buffer | string, what: string):
  * Writes the staged changes plus a signature as one new revision and returns the whole file.
  * The caller made the changes on `doc`, loaded from `original` with forIncrementalUpdate.
  */
-export async function sealIncrement(doc: PDFDocument, original: Uint8Array, o: SealOptions): Promise<Buffer> {
+export async function sealIncrement(doc: PDFDocument, original: Uint8Array, o: SealOptions): Promise<Sealed> {
   addSignatureField(doc, o);
   // The snapshot pdf-lib took at load time has recorded every object changed since.
   const snapshot = doc.context.snapshot;
@@ -101,12 +111,25 @@ export async function sealIncrement(doc: PDFDocument, original: Uint8Array, o: S
   out.write(`${text.padEnd(rangeMatch[0].length - 1, ' ')}]`, rangeAt, 'latin1');
 
   const digest = createHash('sha256').update(out.subarray(0, contentsAt)).update(out.subarray(gapEnd)).digest();
-  const cms = buildSignedData(digest, o.signer);
+  const signed = signCms(digest, o.signer);
+  let level: Sealed['level'] = 'B-B';
+  let timestampError: string | undefined;
+  let cms = signed.encode();
+  if (o.timestamp) {
+    try {
+      const token = await requestTimestamp(signed.signature, o.timestamp);
+      cms = signed.encode([unsignedAttribute(OID.signatureTimeStampToken, token)]);
+      level = 'B-T';
+    } catch (err) {
+      if (o.timestamp.required) throw err;
+      timestampError = (err as Error).message;
+    }
+  }
   if (cms.length > o.reserveBytes)
     throw new BoothError(
       'BOOTH_ERR_PDF_SEAL',
       `seal: the signature needs ${cms.length} bytes, expected at most ${o.reserveBytes} (documents.signatureReserveBytes)`,
     );
   out.write(cms.toString('hex').toUpperCase(), contentsAt + 1, 'latin1');
-  return out;
+  return timestampError === undefined ? { pdf: out, level } : { pdf: out, level, timestampError };
 }

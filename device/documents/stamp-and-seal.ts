@@ -57,7 +57,16 @@ export interface StampResult {
   sha256Before: string;
   sha256After: string;
   placesStamped: number;
+  /** PAdES level reached: B-T when a timestamp authority answered. Absent for a refusal. */
+  level?: 'B-B' | 'B-T';
+  /** Set when a configured timestamp authority failed and the seal fell back to B-B. */
+  timestampError?: string;
   refusal?: Refusal;
+}
+
+/** Timestamp settings for the seal, when a timestamp authority is configured. */
+export function timestampFrom(opts: DocumentsOptions) {
+  return opts.tsaUrl ? { url: opts.tsaUrl, timeoutMs: opts.tsaTimeoutMs, required: opts.tsaRequired } : undefined;
 }
 
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -128,7 +137,7 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
     reason: dissent ? req.reason : undefined,
     now: req.now,
   });
-  const pdf = await sealIncrement(doc, req.pdf, {
+  const sealed = await sealIncrement(doc, req.pdf, {
     signer: req.signer,
     reason: sealReason(req.action, req.name, req.project),
     name: req.name,
@@ -137,6 +146,15 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
     fieldName: fieldNameFor('Seal', req.seat, req.recordId),
     pageIndex: (places[0]?.page ?? 1) - 1,
     reserveBytes: opts.signatureReserveBytes,
+    timestamp: timestampFrom(opts),
   });
-  return { pdf, action: req.action, sha256Before: before, sha256After: sha256(pdf), placesStamped };
+  return {
+    pdf: sealed.pdf,
+    action: req.action,
+    sha256Before: before,
+    sha256After: sha256(sealed.pdf),
+    placesStamped,
+    level: sealed.level,
+    ...(sealed.timestampError ? { timestampError: sealed.timestampError } : {}),
+  };
 }

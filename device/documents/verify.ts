@@ -29,6 +29,8 @@ export interface SignatureReport {
   unchangedSince: boolean;
   /** What was appended after this signature: nothing, revisions covered by a later intact signature, or unsigned bytes. */
   changesAfter: 'none' | 'signed-revisions' | 'unsigned';
+  /** PAdES B-T signature timestamp, when present. */
+  timestamp: CmsCheck['timestamp'];
   checks: { byteRange: boolean } & Pick<CmsCheck, 'digestMatches' | 'signatureValid' | 'signingCertificateMatches'>;
   problems: string[];
 }
@@ -86,7 +88,12 @@ function reportOne(bytes: Uint8Array, text: string, match: RegExpExecArray, inde
   }
   const signingTime = dictString(dict, 'M');
   const intact =
-    !rangeProblem && cms !== null && cms.digestMatches && cms.signatureValid && cms.signingCertificateMatches !== false;
+    !rangeProblem &&
+    cms !== null &&
+    cms.digestMatches &&
+    cms.signatureValid &&
+    cms.signingCertificateMatches !== false &&
+    cms.timestamp?.intact !== false;
   const revisionEnd = br[2] + br[3];
   return {
     index,
@@ -103,6 +110,7 @@ function reportOne(bytes: Uint8Array, text: string, match: RegExpExecArray, inde
     intact,
     unchangedSince: revisionEnd === bytes.length,
     changesAfter: 'none',
+    timestamp: cms?.timestamp ?? null,
     checks: {
       byteRange: rangeProblem === null,
       digestMatches: cms?.digestMatches ?? false,

@@ -25,6 +25,16 @@ export const DocumentsConfig = Type.Object(
       default: 'Asia/Shanghai',
       description: 'IANA time zone of the date-time written on stamps and the completion page',
     }),
+    tsaUrl: Type.String({
+      maxLength: 500,
+      default: '',
+      description: 'RFC 3161 timestamp authority: set it for PAdES B-T seals; empty seals B-B',
+    }),
+    tsaTimeoutMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 10_000 }),
+    tsaRequired: Type.Boolean({
+      default: false,
+      description: 'true: a seal fails when the timestamp authority does not answer; false: it falls back to B-B',
+    }),
     location: Type.String({ maxLength: 200, default: '', description: 'written as /Location of each PDF signature' }),
   },
   { additionalProperties: false, default: {} },

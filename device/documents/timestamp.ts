@@ -1,0 +1,109 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { BoothError } from '../core/errors.js';
+import { children, content, oid, octets, oidToString, read, seq, tlv, TAG, whole, type Element } from './der.js';
+import { OID } from './cms.js';
+
+/**
+ * RFC 3161 client for PAdES B-T: asks a timestamp authority to timestamp the signature value
+ * (the message imprint is its SHA-256), checks that the answer is granted and carries our
+ * imprint and nonce, and returns the TimeStampToken (a CMS ContentInfo) to add as the unsigned
+ * signature-time-stamp attribute. Also reads a token back for `verify`.
+ */
+export interface TimestampOptions {
+  url: string;
+  timeoutMs: number;
+}
+
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+function integer(bytes: Uint8Array): Buffer {
+  // Positive INTEGER: a leading 0 byte when the high bit is set.
+  const b = Buffer.from(bytes);
+  return tlv(TAG.integer, (b[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+}
+
+export function timestampRequest(imprint: Uint8Array, nonce: Uint8Array): Buffer {
+  return seq(
+    tlv(TAG.integer, Buffer.from([1])),
+    seq(seq(oid(OID.sha256)), octets(imprint)),
+    integer(nonce),
+    tlv(0x01, Buffer.from([0xff])), // certReq TRUE: the token carries the TSA certificate
+  );
+}
+
+export interface TstInfo {
+  genTime: string;
+  imprint: Buffer;
+  nonce: Buffer | null;
+  content: Uint8Array;
+}
+
+function generalizedTimeToIso(text: string): string {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d+)?Z$/.exec(text);
+  return m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}Z` : text;
+}
+
+/** Reads the TSTInfo inside a TimeStampToken (ContentInfo / SignedData / eContent). */
+export function readTstInfo(token: Uint8Array): TstInfo {
+  const [, wrapped] = children(token, read(token));
+  const [sd] = wrapped ? children(token, wrapped) : [];
+  const encap = sd ? children(token, sd)[2] : undefined;
+  const [type, explicit] = encap ? children(token, encap) : [];
+  if (!type || oidToString(content(token, type)) !== OID.tstInfo || !explicit)
+    throw new Error('not a timestamp token (no TSTInfo)');
+  const [octet] = children(token, explicit);
+  if (!octet) throw new Error('empty TSTInfo');
+  const tst = content(token, octet);
+  const fields = children(tst, read(tst));
+  const imprintEl = fields[2];
+  const genTimeEl = fields[4];
+  if (!imprintEl || !genTimeEl) throw new Error('TSTInfo incomplete');
+  const [, hashed] = children(tst, imprintEl);
+  const nonceEl = fields.slice(5).find((f: Element) => f.tag === TAG.integer);
+  let nonce: Buffer | null = nonceEl ? Buffer.from(content(tst, nonceEl)) : null;
+  if (nonce && nonce[0] === 0 && nonce.length > 1) nonce = nonce.subarray(1);
+  return {
+    genTime: generalizedTimeToIso(Buffer.from(content(tst, genTimeEl)).toString('latin1')),
+    imprint: Buffer.from(hashed ? content(tst, hashed) : []),
+    nonce,
+    content: tst,
+  };
+}
+
+/** Requests a token over `signature` from the TSA; throws BOOTH_ERR_PDF_SEAL saying what failed. */
+export async function requestTimestamp(signature: Uint8Array, o: TimestampOptions): Promise<Buffer> {
+  const imprint = createHash('sha256').update(signature).digest();
+  const nonce = randomBytes(8);
+  nonce[0] = (nonce[0] ?? 0) & 0x7f || 1;
+  let body: Buffer;
+  try {
+    const res = await fetch(o.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query' },
+      body: timestampRequest(imprint, nonce),
+      signal: AbortSignal.timeout(o.timeoutMs),
+    });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    body = Buffer.from(await res.arrayBuffer());
+  } catch (err) {
+    throw new BoothError(
+      'BOOTH_ERR_PDF_SEAL',
+      `timestamp: the authority at ${o.url} did not answer (${(err as Error).message})`,
+    );
+  }
+  try {
+    if (body.length > MAX_RESPONSE_BYTES) throw new Error('response too large');
+    const [status, token] = children(body, read(body));
+    const [code] = status ? children(body, status) : [];
+    const granted = code ? content(body, code) : undefined;
+    if (!granted || granted.length !== 1 || (granted[0] ?? 9) > 1) throw new Error('request not granted');
+    if (!token) throw new Error('no token in a granted response');
+    const tokenBytes = Buffer.from(whole(body, token));
+    const info = readTstInfo(tokenBytes);
+    if (!info.imprint.equals(imprint)) throw new Error('token is for another message imprint');
+    if (!info.nonce?.equals(nonce)) throw new Error('token nonce does not match the request');
+    return tokenBytes;
+  } catch (err) {
+    throw new BoothError('BOOTH_ERR_PDF_SEAL', `timestamp: unusable answer from ${o.url} (${(err as Error).message})`);
+  }
+}
