@@ -10,10 +10,12 @@ import { hostPaths } from './paths.js';
 import { selectHardware, type Hardware } from './hardware/select.js';
 import { systemClock } from './hardware/system-clock.js';
 import { DataDir } from './store/data-dir.js';
-import { JournalRecordStore } from './store/index.js';
 import { SyncService } from './sync/sync-service.js';
 import { verifyModels, type ModelCheck } from '../provisioning/models.mjs';
 import { BOOTH_VERSION } from './version.js';
+import { JournalRecordStore } from './store/index.js';
+import { VisitFeature } from './visit/feature.js';
+import { kioskRoutes } from './http/kiosk-routes.js';
 import { Tuning } from './tuning/tuning.js';
 import { SystemdNotifier } from './systemd/notify.js';
 
@@ -33,10 +35,11 @@ export class Booth {
   readonly dataDir: DataDir;
   hardware: Hardware | null = null;
   app: FastifyInstance | null = null;
-  /** The journal (RecordStore). */
-  store: JournalRecordStore | null = null;
   /** Sync of the store's outbox (push + pull API); null when it could not start. */
   sync: SyncService | null = null;
+  /** The journal (RecordStore) and the visit feature (session, kiosk workflow). */
+  store: JournalRecordStore | null = null;
+  visit: VisitFeature | null = null;
   private models: ModelCheck[] = [];
   private readonly deviceStates = new Map<DeviceName, { state: DeviceState; detail: string }>();
   private stopping: Promise<void> | null = null;
@@ -108,8 +111,28 @@ export class Booth {
     await store.start();
     this.store = store;
     await this.startSync(store);
+    const fixturesDir = hostPaths().fixturesDir;
+    const visit = new VisitFeature({
+      config,
+      clock: this.clock,
+      bus: this.bus,
+      logger,
+      camera: this.hardware.camera,
+      tablet: this.hardware.tablet,
+      leds: this.hardware.leds,
+      store,
+      history: () => store.read(0, Number.MAX_SAFE_INTEGER),
+      fixturesDir,
+    });
+    await visit.start();
+    this.visit = visit;
 
-    this.app = await buildApp({ logger, readiness: this, uiDir: hostPaths().uiDir });
+    this.app = await buildApp({
+      logger,
+      readiness: this,
+      uiDir: hostPaths().uiDir,
+      plugins: [(app) => kioskRoutes(app, { feature: visit, fixturesDir })],
+    });
     const address = await this.app.listen({ host: config.http.host, port: config.http.port });
     this.hardware.leds.setPattern('idle');
     await this.startTuning();
@@ -237,6 +260,7 @@ export class Booth {
     await this.notifier.stopping();
     await this.tuning.stop().catch((err: unknown) => this.log.error({ err }, 'tuning: stop failed'));
     await this.app?.close();
+    await this.visit?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'visit stop failed'));
     await this.sync?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'sync stop failed'));
     await this.store?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'store stop failed'));
     const hw = this.hardware;
