@@ -81,7 +81,8 @@ export class TabletDriver {
   async start(): Promise<void> {
     const { tablet } = this.deps;
     this.unsubscribe = [tablet.onData((c) => this.onChunk(c)), tablet.onState((s, d) => this.onTabletState(s, d))];
-    await tablet.start();
+    // The composition root may have started the tablet already (for its readiness report).
+    if (tablet.state === 'closed') await tablet.start();
     // The adapter may report 'open' during start() (the state listener began the sequence).
     if (tablet.state === 'open' && !this.initialising) this.beginInitialise();
     await this.initialising;

@@ -60,6 +60,7 @@ export class PtyTabletSimulator {
   }
 
   async start(): Promise<void> {
+    if (this.port) return; // already plugged in
     await this.pair.start();
     const port = new SerialPortStream({
       binding: this.options.binding,

@@ -54,8 +54,13 @@ export class SerialTablet implements Tablet {
     return this.listeners.onState(fn);
   }
 
-  /** Resolves once the first open attempt is done; later attempts continue in the background. */
+  /**
+   * Resolves once the first open attempt is done; later attempts continue in the background.
+   * Idempotent: a tablet already open, opening or retrying is left as it is (the booth and the
+   * signature feature may both start it; a second open would split the bytes between two readers).
+   */
   async start(): Promise<void> {
+    if (this.currentState !== 'closed') return;
     this.stopping = false;
     await this.open();
   }

@@ -49,11 +49,12 @@ export function tabletContract(make: () => Promise<TabletRig>): void {
   );
 
   it(
-    'opens, delivers bytes in order with non-decreasing arrival times, and writes reach the device',
+    'opens (start() is idempotent), delivers bytes in order with non-decreasing arrival times, and writes reach the device',
     withRig(async ({ tablet, peer }) => {
       const chunks: TabletChunk[] = [];
       tablet.onData((c) => chunks.push(c));
       await tablet.start();
+      await tablet.start(); // idempotent: a second reader would split the bytes
       await until(() => tablet.state === 'open', 'open');
       const sent = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff));
       await peer.send(sent.subarray(0, 100));
