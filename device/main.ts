@@ -46,6 +46,7 @@ export class Booth {
   /** Live tunables (read per call by the face engine and visit workflow) and Node-RED. */
   readonly tuning: Tuning;
   private readonly notifier: SystemdNotifier;
+  private tuningStarting: Promise<void> | null = null;
 
   constructor(private readonly deps: BoothDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -89,6 +90,8 @@ export class Booth {
     });
 
     await this.dataDir.open();
+    // Node-RED loads (1.5-3 s, mostly module loading) while models, hardware and the app start.
+    this.tuningStarting = this.startTuning();
     this.models = await verifyModels(hostPaths().modelsDir).catch((err: unknown) => {
       logger.error({ err }, 'models manifest unreadable');
       return [];
@@ -135,7 +138,9 @@ export class Booth {
     });
     const address = await this.app.listen({ host: config.http.host, port: config.http.port });
     this.hardware.leds.setPattern('idle');
-    await this.startTuning();
+    await this.tuningStarting;
+    await this.notifier.ready(`booth ${this.config.booth.id} ready`);
+    this.notifier.startWatchdog();
     this.bus.emit('booth.started', {
       version: BOOTH_VERSION,
       hardware: {
@@ -149,8 +154,7 @@ export class Booth {
 
   /**
    * Tunables first (features read them per call), then Node-RED. A broken Node-RED leaves the
-   * booth working with its saved tunables: it is logged, not fatal. Then systemd hears READY=1
-   * and the watchdog pings start.
+   * booth working with its saved tunables: it is logged, not fatal. READY=1 waits for it.
    */
   private async startTuning(): Promise<void> {
     try {
@@ -158,8 +162,6 @@ export class Booth {
     } catch (err) {
       this.log.error({ err }, 'tuning: Node-RED failed to start; the booth runs with its saved tunables');
     }
-    await this.notifier.ready(`booth ${this.config.booth.id} ready`);
-    this.notifier.startWatchdog();
   }
 
   private async startDevices(hw: Hardware): Promise<void> {
@@ -258,6 +260,8 @@ export class Booth {
   private async doStop(reason: string): Promise<void> {
     this.bus.emit('booth.stopping', { reason });
     await this.notifier.stopping();
+    // A start that failed elsewhere may leave Node-RED still coming up: let it finish, then stop it.
+    await this.tuningStarting;
     await this.tuning.stop().catch((err: unknown) => this.log.error({ err }, 'tuning: stop failed'));
     await this.app?.close();
     await this.visit?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'visit stop failed'));
