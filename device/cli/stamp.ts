@@ -86,6 +86,8 @@ export const stampCommand: Command = {
         action: result.action,
         out: result.action === 'refuse' ? null : out,
         placesStamped: result.placesStamped,
+        level: result.level ?? null,
+        timestampError: result.timestampError ?? null,
         sha256Before: result.sha256Before,
         sha256After: result.sha256After,
         refusal: result.refusal ?? null,
@@ -95,7 +97,11 @@ export const stampCommand: Command = {
         process.stdout.write(
           `refused: seat ${seat}, reason ${result.refusal.reasonCode}; nothing stamped, nothing written\n`,
         );
-      else process.stdout.write(`stamped ${result.placesStamped} places for seat ${seat}, sealed -> ${out}\n`);
+      else
+        process.stdout.write(
+          `stamped ${result.placesStamped} places for seat ${seat}, sealed (PAdES ${result.level ?? 'B-B'}) -> ${out}\n` +
+            (result.timestampError ? `warning: no timestamp: ${result.timestampError}\n` : ''),
+        );
       return EXIT.ok;
     } catch (err) {
       if (!isBoothError(err)) throw err;

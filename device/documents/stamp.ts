@@ -124,11 +124,12 @@ class StampArt {
     private readonly content: StampContent,
   ) {}
 
-  formFor(place: Place): PDFRef {
-    const key = `${place.kind}:${place.width}x${place.height}`;
+  /** The stamp of `kind` as seen by the reader: `width` x `height` after the page's rotation. */
+  formFor(kind: Place['kind'], width: number, height: number): PDFRef {
+    const key = `${kind}:${width}x${height}`;
     let ref = this.forms.get(key);
     if (!ref) {
-      ref = this.build(place);
+      ref = this.build(kind, width, height);
       this.forms.set(key, ref);
     }
     return ref;
@@ -156,11 +157,11 @@ class StampArt {
     });
   }
 
-  private build(place: Place): PDFRef {
-    const box: Box = { x: 0, y: 0, width: place.width, height: place.height };
+  private build(kind: Place['kind'], width: number, height: number): PDFRef {
+    const box: Box = { x: 0, y: 0, width, height };
     const c = this.content;
     const ops: PDFOperator[] = [];
-    switch (place.kind) {
+    switch (kind) {
       case 'signature': {
         const layout = signatureLayout(box, c.dissent);
         if (this.image) {
@@ -182,10 +183,32 @@ class StampArt {
     const resources: Record<string, unknown> = { Font: { [FONT_KEY]: this.font.ref } };
     if (this.image) resources.XObject = { [IMAGE_KEY]: this.image.ref };
     const form = ctx.formXObject(ops, {
-      BBox: [0, 0, place.width, place.height],
+      BBox: [0, 0, width, height],
       Resources: ctx.obj(resources as never),
     });
     return ctx.register(form);
+  }
+}
+
+/**
+ * Where the stamp art goes on the page: its box (as the reader sees it) mapped onto the place's
+ * rectangle in user space, turned against the page's /Rotate so the stamp reads upright on a
+ * landscape or scanned page shown rotated. Returns the visible size and the cm matrix.
+ */
+export function placement(
+  place: Box,
+  rotation: number,
+): { width: number; height: number; matrix: [number, number, number, number, number, number] } {
+  const { x, y, width: w, height: h } = place;
+  switch (((rotation % 360) + 360) % 360) {
+    case 90:
+      return { width: h, height: w, matrix: [0, 1, -1, 0, x + w, y] };
+    case 180:
+      return { width: w, height: h, matrix: [-1, 0, 0, -1, x + w, y + h] };
+    case 270:
+      return { width: h, height: w, matrix: [0, -1, 1, 0, x, y + h] };
+    default:
+      return { width: w, height: h, matrix: [1, 0, 0, 1, x, y] };
   }
 }
 
@@ -199,10 +222,11 @@ export async function drawStamps(doc: PDFDocument, places: readonly Place[], con
   for (const place of places) {
     const page = pages[place.page - 1];
     if (!page) throw new BoothError('BOOTH_ERR_PDF_PLACES', `place on page ${place.page}: no such page`);
-    const name = page.node.newXObject('Stamp', art.formFor(place));
+    const at = placement(place, page.getRotation().angle);
+    const name = page.node.newXObject('Stamp', art.formFor(place.kind, at.width, at.height));
     page.pushOperators(
       pushGraphicsState(),
-      concatTransformationMatrix(1, 0, 0, 1, place.x, place.y),
+      concatTransformationMatrix(...at.matrix),
       drawObject(name),
       popGraphicsState(),
     );

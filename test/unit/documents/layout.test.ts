@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitCentred, signatureLayout } from '../../../device/documents/stamp.js';
+import { fitCentred, placement, signatureLayout } from '../../../device/documents/stamp.js';
 import { formatStampTime } from '../../../device/documents/options.js';
 import { decodeTextBytes, dictName, dictString, pdfDateToIso } from '../../../device/documents/pdf-strings.js';
 
@@ -47,5 +47,35 @@ describe('pdf strings', () => {
     expect(pdfDateToIso(dictString(dict, 'M') ?? '')).toBe('2026-11-26T02:30:00.000Z');
     expect(dictString(dict, 'Location')).toBeUndefined();
     expect(decodeTextBytes(Buffer.from('caf\xe9', 'latin1'))).toBe('café');
+  });
+});
+
+describe('placement on rotated pages', () => {
+  const place = { x: 100, y: 200, width: 150, height: 50 };
+  const apply = (m: number[], px: number, py: number) => [
+    m[0]! * px + m[2]! * py + m[4]!,
+    m[1]! * px + m[3]! * py + m[5]!,
+  ];
+
+  it.each([0, 90, 180, 270, -90, 450])('maps the art box exactly onto the place for /Rotate %i', (rotation) => {
+    const at = placement(place, rotation);
+    const corners = [
+      apply(at.matrix, 0, 0),
+      apply(at.matrix, at.width, 0),
+      apply(at.matrix, 0, at.height),
+      apply(at.matrix, at.width, at.height),
+    ];
+    const xs = corners.map((c) => c[0]!);
+    const ys = corners.map((c) => c[1]!);
+    expect([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]).toEqual([100, 200, 250, 250]);
+  });
+
+  it('turns the art against the page rotation so it reads upright', () => {
+    // /Rotate 90 shows the page turned clockwise: the art's baseline (+x) must run up the page (+y).
+    const at = placement(place, 90);
+    expect(at).toMatchObject({ width: 50, height: 150 });
+    const [x0, y0] = apply(at.matrix, 0, 0);
+    const [x1, y1] = apply(at.matrix, 10, 0);
+    expect([x1! - x0!, y1! - y0!]).toEqual([0, 10]);
   });
 });
