@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isBoothError } from '../../../device/core/errors.js';
+import { identityPaths } from '../../../device/crypto/identity.js';
+import { generateKeyPair } from '../../../device/crypto/x509.js';
+import { mergeConfig, readRawConfig, writeConfig } from '../../../provisioning/config-file.js';
+import { buildRequest, checkResponse, ensureKeyPair } from '../../../provisioning/enroll.js';
+import { createCentralCa } from '../../central/ca.js';
+import { createEnrollment } from '../../central/enrollment.js';
+
+const SITE = { booth: { id: 'b1', centre: 'C', hall: 'H' }, sync: {} };
+
+describe('enrollment, booth side', () => {
+  it('generates the key once (0600) and reuses it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'enroll-'));
+    const first = await ensureKeyPair(dir);
+    expect(first.created).toBe(true);
+    expect((await stat(identityPaths(dir).privateKey)).mode & 0o777).toBe(0o600);
+    const again = await ensureKeyPair(dir);
+    expect(again.created).toBe(false);
+    expect(again.publicKeyPem).toBe(first.publicKeyPem);
+  });
+
+  it('accepts an answer for its key and refuses one for another key or from another CA', async () => {
+    const ca = await createCentralCa();
+    const enrollment = createEnrollment({ ca });
+    const keys = await generateKeyPair();
+    const answer = await enrollment.enroll(await buildRequest(keys, enrollment.issueToken(SITE).token));
+    expect(checkResponse(structuredClone(answer), keys).site).toEqual(SITE);
+
+    const otherKeys = await generateKeyPair();
+    expect(() => checkResponse(structuredClone(answer), otherKeys)).toThrow(/certificate is for another key/);
+
+    const otherCa = await createCentralCa('Another CA');
+    expect(() => checkResponse({ ...answer, caCertificate: otherCa.certPem }, keys)).toThrow(/does not chain/);
+    const missing = (() => {
+      try {
+        checkResponse({ ...answer, site: { booth: SITE.booth } }, keys);
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(isBoothError(missing, 'BOOTH_ERR_ENROLL_FAILED')).toBe(true);
+    expect((missing as Error).message).toMatch(/\/site\/sync: expected a value/);
+  });
+
+  it('the central side refuses a malformed request, naming the field', async () => {
+    const enrollment = createEnrollment({ ca: await createCentralCa() });
+    await expect(enrollment.enroll({ token: 'short', csr: 'x' })).rejects.toThrow(/\/token: .*\/csr: /);
+  });
+});
+
+describe('config file', () => {
+  it('merges objects deeply and replaces arrays and scalars, without changing the inputs', () => {
+    const base = { http: { port: 0 }, face: { challenge: { kinds: ['blink', 'turn-left'] } } };
+    const merged = mergeConfig(base, { http: { host: '127.0.0.1' }, face: { challenge: { kinds: ['blink'] } } });
+    expect(merged).toEqual({ http: { port: 0, host: '127.0.0.1' }, face: { challenge: { kinds: ['blink'] } } });
+    expect(base.face.challenge.kinds).toEqual(['blink', 'turn-left']);
+  });
+
+  it('refuses to write an invalid config and leaves the old file in place', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cfg-'));
+    const path = join(dir, 'booth.json');
+    await writeFile(path, '{"http":{"port":0}}\n');
+    await expect(writeConfig(path, { http: { port: 'eighty' } })).rejects.toThrow(/\/http\/port: expected integer/);
+    expect(await readFile(path, 'utf8')).toBe('{"http":{"port":0}}\n');
+    expect(await readRawConfig(join(dir, 'none.json'))).toEqual({});
+    await writeFile(path, '[1]');
+    await expect(readRawConfig(path)).rejects.toThrow(/expected a JSON object/);
+  });
+});
