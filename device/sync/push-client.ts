@@ -19,7 +19,15 @@ export class PushClient {
     tls: SyncTls,
     private readonly timeoutMs: number,
   ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: 1, key: tls.key, cert: tls.cert, ca: [tls.ca] });
+    // No TLS session resumption: each connection presents the booth certificate in full.
+    this.agent = new Agent({
+      keepAlive: true,
+      maxSockets: 1,
+      maxCachedSessions: 0,
+      key: tls.key,
+      cert: tls.cert,
+      ca: [tls.ca],
+    });
   }
 
   push(batch: SignedBatch): Promise<PushResponse> {

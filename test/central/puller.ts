@@ -26,13 +26,22 @@ export async function pullFromBooth(o: {
   after?: number;
 }): Promise<PullResult> {
   const result: PullResult = { batches: 0, records: 0, stored: 0, lastAck: null };
-  let after = o.after ?? o.ledger.ledger(o.boothId).lastSeq;
+  const get = (after: number) => {
+    const p = httpsJson(`${o.boothUrl}/sync/v1/batches?after=${after}&limit=${o.limit ?? 1000}`, { agent: o.agent });
+    p.catch(() => undefined); // a prefetch that is not used must not become an unhandled rejection
+    return { after, p };
+  };
+  let next = get(o.after ?? o.ledger.ledger(o.boothId).lastSeq);
   for (;;) {
-    const res = await httpsJson(`${o.boothUrl}/sync/v1/batches?after=${after}&limit=${o.limit ?? 1000}`, {
-      agent: o.agent,
-    });
+    const res = await next.p;
     if (res.status !== 200) throw new Error(`pull: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     const sb = res.body as SignedBatch;
+    if (sb.batch.count === 0) {
+      result.batches++;
+      break;
+    }
+    // Ask for the next batch while this one is verified and stored (the booth serves it meanwhile).
+    next = get(sb.batch.lastSeq);
     if (!res.peer || sb.batch.boothId !== o.boothId || !res.peer.subject.includes(`CN=${o.boothId}`))
       throw new Error(`pull: batch of ${sb.batch.boothId} served by ${res.peer?.subject ?? 'nobody'}`);
     const key = signerKeyFromInfo(sb.batch.signer, res.peer.publicKey);
@@ -40,7 +49,6 @@ export async function pullFromBooth(o: {
     const problems = batchProblems(sb, key);
     if (problems.length) throw new Error(`pull: batch does not verify: ${problems.join('; ')}`);
     result.batches++;
-    if (sb.batch.count === 0) break;
     const { acks, centralLastSeq } = o.ledger.accept(o.boothId, sb.batch.after, sb.batch.records);
     result.records += sb.batch.count;
     result.stored += acks.filter((a) => a.status === 'stored').length;
@@ -57,8 +65,9 @@ export async function pullFromBooth(o: {
     });
     if (ack.status !== 200) throw new Error(`pull: ack HTTP ${ack.status} ${JSON.stringify(ack.body)}`);
     result.lastAck = ack.body as AckResponse;
-    if (centralLastSeq <= after) break;
-    after = centralLastSeq;
+    if (centralLastSeq <= sb.batch.after) break;
+    // Stored less than the whole batch: the prefetched batch starts at the wrong place.
+    if (centralLastSeq !== next.after) next = get(centralLastSeq);
   }
   return result;
 }

@@ -58,6 +58,8 @@ export async function buildCentralServer(o: CentralServerOptions = {}): Promise<
   const ledger = new CentralLedger(o.policy);
   const pullAgent = new Agent({
     keepAlive: true,
+    // A resumed TLS session carries no peer certificate, and every batch is checked against it.
+    maxCachedSessions: 0,
     key: clientCert.keyPem,
     cert: clientCert.certPem,
     ca: [ca.certPem],

@@ -44,6 +44,16 @@ describe('sync API authentication', () => {
     a.destroy();
   });
 
+  it('still knows the client on resumed TLS sessions (new connection per request)', async () => {
+    const c = rig.central.clientCert;
+    const a = new Agent({ keepAlive: false, key: c.keyPem, cert: c.certPem, ca: [rig.central.ca.certPem] });
+    for (let i = 0; i < 4; i++) {
+      const res = await httpsJson(`${rig.pullUrl}/sync/v1/batches?after=0&limit=1`, { agent: a });
+      expect(res.status, `request ${i + 1}`).toBe(200);
+    }
+    a.destroy();
+  });
+
   it('answers 403 to a certificate from another CA, even with the allowed name', async () => {
     const other = await createCentralCa('Impostor CA');
     const cert = await issueCert(other, { commonName: 'central', profile: 'client' });
