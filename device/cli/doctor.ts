@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline/promises';
 import type { Command } from './command.js';
 import { EXIT } from './command.js';
 import { configOptions, configOrExit, parseWith } from './config-args.js';
@@ -9,6 +10,7 @@ import {
   checkClock,
   checkDisk,
   checkLeds,
+  checkLedsConfirmed,
   checkModels,
   checkTablet,
   configResult,
@@ -16,6 +18,20 @@ import {
 } from '../doctor/checks.js';
 
 const MARK = { pass: 'PASS', warn: 'WARN', fail: 'FAIL' } as const;
+
+const doctorOptions = { ...configOptions, 'confirm-leds': { type: 'boolean', default: false } } as const;
+
+/** Asks the technician about each LED on the terminal (or piped answers: y/yes counts as seen). */
+async function askTechnician<T>(fn: (ask: (color: string) => Promise<boolean>) => Promise<T>): Promise<T> {
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await fn(async (color) =>
+      /^y(es)?$/i.test((await rl.question(`Is the ${color} LED blinking? [y/n] `)).trim()),
+    );
+  } finally {
+    rl.close();
+  }
+}
 
 export function formatTable(results: CheckResult[]): string {
   const w = Math.max(...results.map((r) => r.name.length));
@@ -25,9 +41,9 @@ export function formatTable(results: CheckResult[]): string {
 export const doctorCommand: Command = {
   name: 'doctor',
   summary: 'check config, models, camera, tablet, LEDs, disk and clock; non-zero exit on any failure',
-  usage: 'booth doctor [--config FILE] [--hardware sim|real|auto] [--json]',
+  usage: 'booth doctor [--config FILE] [--hardware sim|real|auto] [--confirm-leds] [--json]',
   async run(argv) {
-    const { values } = parseWith(argv, configOptions);
+    const { values } = parseWith(argv, doctorOptions);
     const loaded = await configOrExit(values);
     if ('exit' in loaded) return loaded.exit;
     const { config } = loaded;
@@ -37,7 +53,11 @@ export const doctorCommand: Command = {
     results.push(await checkModels(hostPaths().modelsDir));
     results.push(await checkCamera(hw.camera, config.hardware.camera.timeoutMs));
     results.push(await checkTablet(hw.tablet, 3000));
-    results.push(await checkLeds(hw.leds, 300));
+    // Real LEDs on a terminal (or --confirm-leds): the technician confirms each one blinking.
+    const confirmLeds = values['confirm-leds'] || (hw.leds.info.kind === 'real' && process.stdin.isTTY && !values.json);
+    results.push(
+      confirmLeds ? await askTechnician((ask) => checkLedsConfirmed(hw.leds, ask)) : await checkLeds(hw.leds, 300),
+    );
     results.push(await checkDisk(config.dataDir));
     results.push(await checkClock(systemClock));
     const failed = results.some((r) => r.status === 'fail');

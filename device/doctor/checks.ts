@@ -90,6 +90,44 @@ export function checkLeds(leds: Leds, stepMs: number, observe?: (color: LedColor
   });
 }
 
+/**
+ * The LED check with a technician watching: each LED blinks until the technician answers
+ * whether they see it; an LED not seen fails the check (a wiring or pin mistake the booth
+ * cannot detect itself). `confirm` asks; it gets the colour and resolves true when seen.
+ */
+export function checkLedsConfirmed(
+  leds: Leds,
+  confirm: (color: LedColor) => Promise<boolean>,
+  blinkMs = 300,
+): Promise<CheckResult> {
+  return guard('leds', async () => {
+    await leds.start();
+    const unseen: LedColor[] = [];
+    try {
+      for (const color of LED_COLORS) {
+        let on = true;
+        leds.set(color, on);
+        const blink = setInterval(() => leds.set(color, (on = !on)), blinkMs);
+        try {
+          if (!(await confirm(color))) unseen.push(color);
+        } finally {
+          clearInterval(blink);
+          leds.set(color, false);
+        }
+      }
+    } finally {
+      await leds.stop();
+    }
+    const where = `${leds.info.kind} ${leds.info.adapter}`;
+    return unseen.length === 0
+      ? { status: 'pass', detail: `${where}: red, green, amber each confirmed by the technician` }
+      : {
+          status: 'fail',
+          detail: `${where}: not seen by the technician: ${unseen.join(', ')} (check wiring and pins)`,
+        };
+  });
+}
+
 /** The nearest existing ancestor: the data directory may not exist before the first start. */
 async function existingAncestor(path: string): Promise<string> {
   let p = path;
