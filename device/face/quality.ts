@@ -59,12 +59,15 @@ export function qualityReasons(m: QualityMeasures, t: QualityThresholds): Qualit
   )
     out.add('pose');
   if (m.eyes && Math.max(m.eyes.left, m.eyes.right) < t.eyesClosedBelow) out.add('eyes_closed');
-  if (m.sharpness !== undefined && m.sharpness < t.minSharpness) out.add('blurred');
+  let underlit = false;
   if (m.face) {
     const backlit = m.frameMean !== undefined && m.frameMean > m.face.mean * t.backlightRatio;
     if (backlit) out.add('backlit');
     else if (m.face.mean < t.minBrightness || m.face.dark > t.maxClipped) out.add('too_dark');
     if (m.face.mean > t.maxBrightness || m.face.bright > t.maxClipped) out.add('too_bright');
+    underlit = out.has('backlit') || out.has('too_dark');
   }
+  // A dim face has little contrast, so it also measures as blurred: the light prompt comes first.
+  if (!underlit && m.sharpness !== undefined && m.sharpness < t.minSharpness) out.add('blurred');
   return QUALITY_REASONS.filter((r) => out.has(r));
 }

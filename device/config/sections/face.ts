@@ -59,7 +59,7 @@ export const FaceQualityConfig = obj({
     default: 0.05,
     description: 'face box share allowed outside the frame',
   }),
-  minSharpness: Type.Number({ minimum: 0, default: 40, description: 'Laplacian variance of the aligned face' }),
+  minSharpness: Type.Number({ minimum: 0, default: 80, description: 'Laplacian variance of the aligned face' }),
   minBrightness: Type.Number({ minimum: 0, maximum: 255, default: 50, description: 'mean face luma' }),
   maxBrightness: Type.Number({ minimum: 0, maximum: 255, default: 215 }),
   maxClipped: Type.Number({

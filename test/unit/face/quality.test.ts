@@ -56,3 +56,10 @@ describe('quality reasons', () => {
     expect(qualityReasons({ faces: 1, severalRefused: false }, t)).toEqual([]);
   });
 });
+
+describe('quality reasons that hide each other', () => {
+  it('does not also call a dark face blurred (low light lowers contrast)', () => {
+    const dark = { ...good, sharpness: 1, face: { mean: 20, dark: 0.7, bright: 0 }, frameMean: 20 };
+    expect(qualityReasons(dark, t)).toEqual(['too_dark']);
+  });
+});
