@@ -3,6 +3,7 @@ import { PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@
 import { BoothError } from '../core/errors.js';
 import { OID, signCms, unsignedAttribute, type SignerPem } from './cms.js';
 import { requestTimestamp, type TimestampOptions } from './timestamp.js';
+import { OBJECTS_PER_TICK } from './pdf-input.js';
 
 /**
  * Seals the changes made to a document loaded for an incremental update: adds a signature
@@ -93,7 +94,9 @@ export async function sealIncrement(doc: PDFDocument, original: Uint8Array, o: S
   const snapshot = doc.context.snapshot;
   if (!snapshot) throw new BoothError('BOOTH_ERR_PDF_SEAL', 'seal: expected a document loaded for incremental update');
   // Classic xref and no object streams: the signature dictionary must be plain bytes we can patch.
-  const increment = Buffer.from(await doc.saveIncremental(snapshot, { useObjectStreams: false }));
+  const increment = Buffer.from(
+    await doc.saveIncremental(snapshot, { useObjectStreams: false, objectsPerTick: OBJECTS_PER_TICK }),
+  );
   // pdf-lib computed the new xref offsets from the original length: append the increment as is.
   const out = Buffer.concat([original, increment]);
   const tailStart = original.length;
