@@ -6,6 +6,7 @@ import { stampCommand } from './stamp.js';
 import { verifyCommand } from './verify.js';
 import { tabletCommand } from './tablet.js';
 import { faceCommand } from './face.js';
+import { storeCommand } from '../store/cli-store.js';
 
 /** Every `booth` subcommand. A new one is a new module and one line here. */
 export const COMMANDS: Command[] = [
@@ -16,4 +17,5 @@ export const COMMANDS: Command[] = [
   verifyCommand,
   tabletCommand,
   faceCommand,
+  storeCommand,
 ];
