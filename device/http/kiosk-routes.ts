@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { join } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { stampFontPath } from '../documents/font.js';
 import { BoothError } from '../core/errors.js';
 import type { KioskView } from '../core/visit/view.js';
 import type { VisitFeature } from '../visit/feature.js';
@@ -87,6 +89,14 @@ export async function kioskRoutes(app: FastifyInstance, opts: KioskRouteOptions)
     if (!jpeg) return reply.status(204).header('cache-control', 'no-store').send();
     return reply.header('content-type', 'image/jpeg').header('cache-control', 'no-store').send(jpeg);
   });
+
+  // The page's CJK font (Noto Sans SC, OFL), the one the stamps use: the kiosk needs no system fonts.
+  app.get('/api/kiosk/font.ttf', async (_req, reply) =>
+    reply
+      .header('content-type', 'font/ttf')
+      .header('cache-control', 'public, max-age=86400')
+      .send(createReadStream(stampFontPath())),
+  );
 
   app.get('/api/kiosk/session', { schema: { response: { 200: SessionSummarySchema } } }, async () => summary(feature));
   app.post(
