@@ -42,6 +42,8 @@ export class Booth {
   visit: VisitFeature | null = null;
   private models: ModelCheck[] = [];
   private readonly deviceStates = new Map<DeviceName, { state: DeviceState; detail: string }>();
+  /** Last 'face.state' of the face engine (started by the visit feature); null until it reports. */
+  private faceState: { state: string; detail: string } | null = null;
   private stopping: Promise<void> | null = null;
   /** Live tunables (read per call by the face engine and visit workflow) and Node-RED. */
   readonly tuning: Tuning;
@@ -76,6 +78,10 @@ export class Booth {
     this.bus.on('booth', 'hardware.state', (e) => {
       this.deviceStates.set(e.device, { state: e.state, detail: e.detail ?? e.adapter });
       logger.info(e, `${e.device}: ${e.state}`);
+    });
+    this.bus.on('booth', 'face.state', (e) => {
+      this.faceState = e;
+      logger.info(e, `face engine: ${e.state}`);
     });
     // Store and sync problems reach the log and the LEDs (the kiosk reads them from /readyz).
     this.bus.on('booth', 'store.fault', (e) => logger.error(e, `store: ${e.message}`));
@@ -244,6 +250,11 @@ export class Booth {
       },
       this.storeCheck(),
     ];
+    checks.push({
+      name: 'face',
+      ok: this.faceState?.state === 'ready',
+      detail: this.faceState ? `${this.faceState.state}: ${this.faceState.detail}` : 'not started',
+    });
     for (const device of ['camera', 'tablet', 'leds'] as const) {
       const s = this.deviceStates.get(device);
       checks.push({ name: device, ok: s?.state === 'ready', detail: s ? `${s.state}: ${s.detail}` : 'not started' });
