@@ -65,7 +65,7 @@ beforeAll(async () => {
   });
   page = await browser.newPage();
   await page.goto(`${base}/`);
-  await page.evaluate(() => document.fonts.ready);
+  await page.evaluate('document.fonts.ready');
 }, 120_000);
 
 afterAll(async () => {
@@ -76,7 +76,7 @@ afterAll(async () => {
 describe('the kiosk in Chromium', () => {
   it('a stranger is rejected, the expert retries and signs with dissent', async () => {
     await screen('idle');
-    await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('#begin')?.disabled);
+    await page.waitForFunction("!document.querySelector('#begin').disabled");
     expect(await page.textContent('section[data-for="idle"] h1')).toBe('评标专家签到与签名');
     await snap('idle');
 
@@ -89,7 +89,7 @@ describe('the kiosk in Chromium', () => {
     await page.click('#consent-yes');
     await screen('capture');
     await page.waitForSelector('#facebox', { state: 'visible', timeout: 20_000 });
-    await page.waitForFunction(() => (document.querySelector<HTMLImageElement>('#preview')?.naturalWidth ?? 0) > 0);
+    await page.waitForFunction("document.querySelector('#preview').naturalWidth > 0");
     await snap('capture');
     await screen('rejected');
     expect(await page.textContent('#attempts-left')).toBe('2');
@@ -111,15 +111,15 @@ describe('the kiosk in Chromium', () => {
     await page.click('#reason-go');
     await screen('signing');
     // The simulated tablet replays a signature: wait for its ink on the canvas.
+    // Browser-side code as a string: the test's TypeScript has no DOM types.
     await page.waitForFunction(
-      () => {
-        const c = document.querySelector<HTMLCanvasElement>('#ink');
-        const d = c?.getContext('2d')?.getImageData(0, 0, c.width, c.height).data;
-        if (!d) return false;
+      `(() => {
+        const c = document.querySelector('#ink');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
         let dark = 0;
-        for (let i = 0; i < d.length; i += 4) if ((d[i] ?? 255) < 100) dark++;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 100) dark++;
         return dark > 500;
-      },
+      })()`,
       undefined,
       { timeout: 20_000 },
     );
