@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { DocumentsConfig } from '../config/sections/documents.js';
 import { compileValidator } from '../core/validate.js';
+import { BoothError } from '../core/errors.js';
 
 /** The documents settings with every default filled: what the API functions take. */
 export type DocumentsOptions = Static<typeof DocumentsConfig>;
@@ -9,7 +10,16 @@ const validator = compileValidator(DocumentsConfig, { defaults: true });
 
 /** Validates overrides (a fresh copy: defaults are filled in place) and fills the rest. */
 export function documentsOptions(overrides: Partial<DocumentsOptions> = {}): DocumentsOptions {
-  return validator.parse({ ...overrides }, 'documents options');
+  const opts = validator.parse({ ...overrides }, 'documents options');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: opts.timeZone });
+  } catch {
+    throw new BoothError(
+      'BOOTH_ERR_BAD_INPUT',
+      `documents options: /timeZone: expected an IANA time zone, got ${opts.timeZone}`,
+    );
+  }
+  return opts;
 }
 
 /** "2026-11-26 10:42" in the booth's time zone: what an expert reads next to their name. */

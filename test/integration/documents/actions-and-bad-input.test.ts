@@ -149,3 +149,24 @@ describe('bad input is refused before anything is produced', () => {
     expect(tool('qpdf', ['--check', path]).status).toBe(0);
   });
 });
+
+describe('documents the booth must not touch', () => {
+  it('refuses a document certified with "no changes allowed" (DocMDP P=1)', async () => {
+    const { PDFDocument, PDFName } = await import('@cantoo/pdf-lib');
+    const doc = await PDFDocument.load(report);
+    const ctx = doc.context;
+    const sig = ctx.obj({
+      Type: 'Sig',
+      Reference: [ctx.obj({ Type: 'SigRef', TransformMethod: 'DocMDP', TransformParams: ctx.obj({ P: 1, V: '1.2' }) })],
+    });
+    doc.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: ctx.register(sig) }));
+    const certified = await doc.save();
+    const err = await stampAndSeal(request({ pdf: certified })).catch((e: unknown) => e);
+    expect(isBoothError(err, 'BOOTH_ERR_PDF_INVALID')).toBe(true);
+    expect((err as Error).message).toContain('DocMDP P=1');
+  });
+
+  it('refuses an unknown time zone in the options with a coded error', async () => {
+    expect(await codeOf(stampAndSeal(request({ options: { timeZone: 'Mars/Olympus' } })))).toBe('BOOTH_ERR_BAD_INPUT');
+  });
+});
