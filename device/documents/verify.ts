@@ -49,7 +49,7 @@ const CN = /(?:^|\n|,\s*)CN=([^\n,]+)/;
 
 /** The text of the object around `at`: from its "obj" keyword to its "endobj". */
 function objectText(text: string, at: number): string {
-  const start = Math.max(text.lastIndexOf(' obj', at), text.lastIndexOf('<<', at) - 2000, 0);
+  const start = Math.max(text.lastIndexOf(' obj', at), 0);
   const end = text.indexOf('endobj', at);
   return text.slice(start, end < 0 ? text.length : end);
 }
