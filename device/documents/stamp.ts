@@ -7,6 +7,7 @@ import {
   popGraphicsState,
   pushGraphicsState,
   rgb,
+  PDFName,
   type PDFRef,
   type PDFDocument,
   type PDFFont,
@@ -219,17 +220,37 @@ export async function drawStamps(doc: PDFDocument, places: readonly Place[], con
   const font = await embedStampFont(doc, [content.name, content.dateText, content.verificationCode]);
   const art = new StampArt(doc, font, image, content);
   const pages = doc.getPages();
-  for (const place of places) {
-    const page = pages[place.page - 1];
-    if (!page) throw new BoothError('BOOTH_ERR_PDF_PLACES', `place on page ${place.page}: no such page`);
-    const at = placement(place, page.getRotation().angle);
-    const name = page.node.newXObject('Stamp', art.formFor(place.kind, at.width, at.height));
-    page.pushOperators(
-      pushGraphicsState(),
-      concatTransformationMatrix(...at.matrix),
-      drawObject(name),
-      popGraphicsState(),
-    );
+  const byPage = new Map<number, Place[]>();
+  for (const place of places) byPage.set(place.page, [...(byPage.get(place.page) ?? []), place]);
+  // Pages with the same places get the same content stream object: a 96-page report with one
+  // template layout adds one stream, not 96. XObject names are fixed per stamp object so the
+  // operators are identical; a page that already uses such a name gets its own stream.
+  const streams = new Map<string, PDFRef>();
+  for (const [pageNumber, onPage] of byPage) {
+    const page = pages[pageNumber - 1];
+    if (!page) throw new BoothError('BOOTH_ERR_PDF_PLACES', `place on page ${pageNumber}: no such page`);
+    const xobjects = page.node.normalizedEntries().XObject;
+    const ops: PDFOperator[] = [];
+    let shareable = true;
+    for (const place of onPage) {
+      const at = placement(place, page.getRotation().angle);
+      const form = art.formFor(place.kind, at.width, at.height);
+      let name = PDFName.of(`BoothStamp${form.objectNumber}`);
+      const existing = xobjects.get(name);
+      if (existing && existing !== form) {
+        name = xobjects.uniqueKey('BoothStamp');
+        shareable = false;
+      }
+      xobjects.set(name, form);
+      ops.push(pushGraphicsState(), concatTransformationMatrix(...at.matrix), drawObject(name), popGraphicsState());
+    }
+    const key = ops.map((o) => o.toString()).join('\n');
+    let ref = shareable ? streams.get(key) : undefined;
+    if (!ref) {
+      ref = doc.context.register(doc.context.contentStream(ops));
+      if (shareable) streams.set(key, ref);
+    }
+    page.node.addContentStream(ref);
   }
   return places.length;
 }
