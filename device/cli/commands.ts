@@ -7,6 +7,7 @@ import { verifyCommand } from './verify.js';
 import { tabletCommand } from './tablet.js';
 import { faceCommand } from './face.js';
 import { storeCommand } from '../store/cli-store.js';
+import { demoCommand } from './demo.js';
 
 /** Every `booth` subcommand. A new one is a new module and one line here. */
 export const COMMANDS: Command[] = [
@@ -18,4 +19,5 @@ export const COMMANDS: Command[] = [
   tabletCommand,
   faceCommand,
   storeCommand,
+  demoCommand,
 ];
