@@ -125,167 +125,194 @@ afterAll(async () => {
   await central?.close();
 });
 
+/** Each test runs the booth as a process (2-4 s each on an idle 2-core machine, much more under load). */
+const SLOW = 90_000;
+
 describe('booth provision against the reference central server', () => {
   let first: { config: string; dataDir: string };
   let token: string;
 
-  it('enrolls a fresh booth, then doctor passes and the service starts with the issued certificate', async () => {
-    first = await freshBooth('first');
-    token = enrollment.issueToken(SITE).token;
-    const passwordFile = join(work, 'pw.txt');
-    await writeFile(passwordFile, 'a long tuning password\n');
-    const args = ['provision', '--central', centralUrl, '--token', token, '--central-ca', caFile];
-    const run = await booth([
-      ...args,
-      ...['--config', first.config, '--data-dir', first.dataDir, '--yes', '--tuning-password-file', passwordFile],
-    ]);
-    expect(run.stderr).not.toMatch(/booth provision:/);
-    expect(run.code).toBe(0);
-    for (let i = 1; i <= 8; i++) expect(run.stdout).toContain(`[${i}/8]`);
-    expect(run.stdout).toMatch(/\[#+\] 6\/6/);
-    expect(run.stdout).toContain('booth qd-hall2-b07 provisioned');
+  it(
+    'enrolls a fresh booth, then doctor passes and the service starts with the issued certificate',
+    async () => {
+      first = await freshBooth('first');
+      token = enrollment.issueToken(SITE).token;
+      const passwordFile = join(work, 'pw.txt');
+      await writeFile(passwordFile, 'a long tuning password\n');
+      const args = ['provision', '--central', centralUrl, '--token', token, '--central-ca', caFile];
+      const run = await booth([
+        ...args,
+        ...['--config', first.config, '--data-dir', first.dataDir, '--yes', '--tuning-password-file', passwordFile],
+      ]);
+      expect(run.stderr).not.toMatch(/booth provision:/);
+      expect(run.code).toBe(0);
+      for (let i = 1; i <= 8; i++) expect(run.stdout).toContain(`[${i}/8]`);
+      expect(run.stdout).toMatch(/\[#+\] 6\/6/);
+      expect(run.stdout).toContain('booth qd-hall2-b07 provisioned');
 
-    const paths = identityPaths(first.dataDir);
-    expect((await stat(paths.privateKey)).mode & 0o777).toBe(0o600);
-    const certPem = await readFile(paths.certificate, 'utf8');
-    expect(verifyIssued(certPem, central.ca.certPem)).toBe(true);
-    const cert = new X509Certificate(certPem);
-    expect(cert.subject).toBe('CN=qd-hall2-b07');
-    const ourKey = createPublicKey(createPrivateKey(await readFile(paths.privateKey, 'utf8')));
-    expect(cert.publicKey.export({ type: 'spki', format: 'der' })).toEqual(
-      ourKey.export({ type: 'spki', format: 'der' }),
-    );
-    expect(await readFile(paths.centralCa, 'utf8')).toBe(central.ca.certPem);
+      const paths = identityPaths(first.dataDir);
+      expect((await stat(paths.privateKey)).mode & 0o777).toBe(0o600);
+      const certPem = await readFile(paths.certificate, 'utf8');
+      expect(verifyIssued(certPem, central.ca.certPem)).toBe(true);
+      const cert = new X509Certificate(certPem);
+      expect(cert.subject).toBe('CN=qd-hall2-b07');
+      const ourKey = createPublicKey(createPrivateKey(await readFile(paths.privateKey, 'utf8')));
+      expect(cert.publicKey.export({ type: 'spki', format: 'der' })).toEqual(
+        ourKey.export({ type: 'spki', format: 'der' }),
+      );
+      expect(await readFile(paths.centralCa, 'utf8')).toBe(central.ca.certPem);
 
-    const written = JSON.parse(await readFile(first.config, 'utf8')) as Record<string, Record<string, unknown>>;
-    expect(written.booth).toEqual(SITE.booth);
-    expect(written.sync).toMatchObject({ push: { url: SITE.sync.push.url }, pull: { port: 0 } });
-    expect(written.hardware).toEqual({
-      camera: { mode: 'real', device: join(hostEnv.BOOTH_DEV_DIR ?? '', 'video0') },
-      tablet: { mode: 'real', path: join(hostEnv.BOOTH_SERIAL_BY_ID ?? '', 'usb-Wacom_ISDv4-if00-port0') },
-      leds: { mode: 'real', chipLabel: 'pinctrl-bcm2711' },
-    });
-    // The token is forgotten: in no file the booth keeps.
-    expect(await allFilesText(first.dataDir)).not.toContain(token);
-    expect(await readFile(first.config, 'utf8')).not.toContain(token);
+      const written = JSON.parse(await readFile(first.config, 'utf8')) as Record<string, Record<string, unknown>>;
+      expect(written.booth).toEqual(SITE.booth);
+      expect(written.sync).toMatchObject({ push: { url: SITE.sync.push.url }, pull: { port: 0 } });
+      expect(written.hardware).toEqual({
+        camera: { mode: 'real', device: join(hostEnv.BOOTH_DEV_DIR ?? '', 'video0') },
+        tablet: { mode: 'real', path: join(hostEnv.BOOTH_SERIAL_BY_ID ?? '', 'usb-Wacom_ISDv4-if00-port0') },
+        leds: { mode: 'real', chipLabel: 'pinctrl-bcm2711' },
+      });
+      // The token is forgotten: in no file the booth keeps.
+      expect(await allFilesText(first.dataDir)).not.toContain(token);
+      expect(await readFile(first.config, 'utf8')).not.toContain(token);
 
-    const doctor = await booth(['doctor', '--config', first.config, '--hardware', 'sim']);
-    expect(doctor.stdout).toContain('doctor: all checks passed');
-    expect(doctor.code).toBe(0);
+      const doctor = await booth(['doctor', '--config', first.config, '--hardware', 'sim']);
+      expect(doctor.stdout).toContain('doctor: all checks passed');
+      expect(doctor.code).toBe(0);
 
-    const service = await booth(['start', '--config', first.config, '--hardware', 'sim'], { until: /booth ready/ });
-    // Node-RED came up inside the booth, behind the password set at provisioning.
-    const editor = /Node-RED editor at (http:\/\/127\.0\.0\.1:\d+\/tuning\/)/.exec(service.stderr)?.[1];
-    expect(editor).toBeDefined();
-    expect((await fetch(`${editor}flows`)).status).toBe(401);
-    const login = await fetch(`${editor}auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: 'node-red-admin',
-        grant_type: 'password',
-        scope: '*',
-        username: 'technician',
-        password: 'a long tuning password',
-      }),
-    });
-    expect(login.status).toBe(200);
-    const stopped = await service.kill?.();
-    expect(stopped?.code).toBe(0);
-    // What the store and sync load at start: the issued certificate, not a self-signed one.
-    const identity = await loadOrCreateIdentity(first.dataDir, 'qd-hall2-b07');
-    expect(identity.selfSigned).toBe(false);
-    expect(identity.certificate.fingerprint256).toBe(cert.fingerprint256);
-  });
+      const service = await booth(['start', '--config', first.config, '--hardware', 'sim'], { until: /booth ready/ });
+      // Node-RED came up inside the booth, behind the password set at provisioning.
+      const editor = /Node-RED editor at (http:\/\/127\.0\.0\.1:\d+\/tuning\/)/.exec(service.stderr)?.[1];
+      expect(editor).toBeDefined();
+      expect((await fetch(`${editor}flows`)).status).toBe(401);
+      const login = await fetch(`${editor}auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_id: 'node-red-admin',
+          grant_type: 'password',
+          scope: '*',
+          username: 'technician',
+          password: 'a long tuning password',
+        }),
+      });
+      expect(login.status).toBe(200);
+      const stopped = await service.kill?.();
+      expect(stopped?.code).toBe(0);
+      // What the store and sync load at start: the issued certificate, not a self-signed one.
+      const identity = await loadOrCreateIdentity(first.dataDir, 'qd-hall2-b07');
+      expect(identity.selfSigned).toBe(false);
+      expect(identity.certificate.fingerprint256).toBe(cert.fingerprint256);
+    },
+    3 * SLOW,
+  );
 
-  it('a retry with the same key and token is idempotent: same certificate, nothing new issued', async () => {
-    const before = await readFile(identityPaths(first.dataDir).certificate, 'utf8');
-    const issued = enrollment.issued;
-    const run = await booth([
-      'provision',
-      ...['--central', centralUrl, '--token', token, '--central-ca', caFile, '--config', first.config, '--yes'],
-    ]);
-    expect(run.code).toBe(0);
-    expect(run.stdout).toContain('existing key reused');
-    expect(await readFile(identityPaths(first.dataDir).certificate, 'utf8')).toBe(before);
-    expect(enrollment.issued).toBe(issued);
-  });
+  it(
+    'a retry with the same key and token is idempotent: same certificate, nothing new issued',
+    async () => {
+      const before = await readFile(identityPaths(first.dataDir).certificate, 'utf8');
+      const issued = enrollment.issued;
+      const run = await booth([
+        'provision',
+        ...['--central', centralUrl, '--token', token, '--central-ca', caFile, '--config', first.config, '--yes'],
+      ]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('existing key reused');
+      expect(await readFile(identityPaths(first.dataDir).certificate, 'utf8')).toBe(before);
+      expect(enrollment.issued).toBe(issued);
+    },
+    SLOW,
+  );
 
-  it('refuses a token already used by another booth, and changes nothing', async () => {
-    const other = await freshBooth('reuse');
-    const configBefore = await readFile(other.config, 'utf8');
-    const run = await booth([
-      'provision',
-      ...['--central', centralUrl, '--token', token, '--central-ca', caFile],
-      ...['--config', other.config, '--data-dir', other.dataDir, '--yes'],
-    ]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/token already used by another booth key/);
-    expect(run.stderr).toContain('ask the central office for a new enrollment token');
-    await expect(stat(identityPaths(other.dataDir).certificate)).rejects.toThrow(/ENOENT/);
-    expect(await readFile(other.config, 'utf8')).toBe(configBefore);
-  });
+  it(
+    'refuses a token already used by another booth, and changes nothing',
+    async () => {
+      const other = await freshBooth('reuse');
+      const configBefore = await readFile(other.config, 'utf8');
+      const run = await booth([
+        'provision',
+        ...['--central', centralUrl, '--token', token, '--central-ca', caFile],
+        ...['--config', other.config, '--data-dir', other.dataDir, '--yes'],
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/token already used by another booth key/);
+      expect(run.stderr).toContain('ask the central office for a new enrollment token');
+      await expect(stat(identityPaths(other.dataDir).certificate)).rejects.toThrow(/ENOENT/);
+      expect(await readFile(other.config, 'utf8')).toBe(configBefore);
+    },
+    SLOW,
+  );
 
-  it('refuses an expired token', async () => {
-    const late = await freshBooth('expired');
-    const { token: shortLived } = enrollment.issueToken({ ...SITE, booth: { ...SITE.booth, id: 'b08' } }, 60_000);
-    clock += 2 * 60_000;
-    const run = await booth([
-      'provision',
-      ...['--central', centralUrl, '--token', shortLived, '--central-ca', caFile],
-      ...['--config', late.config, '--data-dir', late.dataDir, '--yes'],
-    ]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/enrollment token expired at/);
-    await expect(stat(identityPaths(late.dataDir).certificate)).rejects.toThrow(/ENOENT/);
-  });
+  it(
+    'refuses an expired token',
+    async () => {
+      const late = await freshBooth('expired');
+      const { token: shortLived } = enrollment.issueToken({ ...SITE, booth: { ...SITE.booth, id: 'b08' } }, 60_000);
+      clock += 2 * 60_000;
+      const run = await booth([
+        'provision',
+        ...['--central', centralUrl, '--token', shortLived, '--central-ca', caFile],
+        ...['--config', late.config, '--data-dir', late.dataDir, '--yes'],
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/enrollment token expired at/);
+      await expect(stat(identityPaths(late.dataDir).certificate)).rejects.toThrow(/ENOENT/);
+    },
+    SLOW,
+  );
 
-  it('refuses an unknown token and an untrusted central server', async () => {
-    const b = await freshBooth('unknown');
-    const unknown = await booth([
-      'provision',
-      ...['--central', centralUrl, '--token', 'x'.repeat(43), '--central-ca', caFile],
-      ...['--config', b.config, '--data-dir', b.dataDir, '--yes'],
-    ]);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/token not recognised/);
-    const { token: t } = enrollment.issueToken({ ...SITE, booth: { ...SITE.booth, id: 'b09' } });
-    const untrusted = await booth([
-      'provision',
-      ...['--central', centralUrl, '--token', t, '--config', b.config, '--data-dir', b.dataDir, '--yes'],
-    ]);
-    expect(untrusted.code).toBe(1);
-    expect(untrusted.stderr).toMatch(/cannot reach .*(self.signed|certificate)/i);
-  });
+  it(
+    'refuses an unknown token and an untrusted central server',
+    async () => {
+      const b = await freshBooth('unknown');
+      const unknown = await booth([
+        'provision',
+        ...['--central', centralUrl, '--token', 'x'.repeat(43), '--central-ca', caFile],
+        ...['--config', b.config, '--data-dir', b.dataDir, '--yes'],
+      ]);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/token not recognised/);
+      const { token: t } = enrollment.issueToken({ ...SITE, booth: { ...SITE.booth, id: 'b09' } });
+      const untrusted = await booth([
+        'provision',
+        ...['--central', centralUrl, '--token', t, '--config', b.config, '--data-dir', b.dataDir, '--yes'],
+      ]);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/cannot reach .*(self.signed|certificate)/i);
+    },
+    SLOW,
+  );
 
-  it('enrolls offline with a USB stick in two trips; the token leaves the stick', async () => {
-    const b = await freshBooth('offline');
-    const stick = join(work, 'usb');
-    await mkdir(stick);
-    const { token: t } = enrollment.issueToken({ ...SITE, booth: { ...SITE.booth, id: 'b10' } });
-    await writeFile(join(stick, OFFLINE_FILES.token), `${t}\n`);
-    const args = [
-      'provision',
-      '--offline',
-      stick,
-      '--config',
-      b.config,
-      '--data-dir',
-      b.dataDir,
-      '--yes',
-      '--skip-models',
-    ];
-    const firstTrip = await booth(args);
-    expect(firstTrip.code).toBe(3);
-    expect(firstTrip.stdout).toContain('Take the USB stick to the central office');
+  it(
+    'enrolls offline with a USB stick in two trips; the token leaves the stick',
+    async () => {
+      const b = await freshBooth('offline');
+      const stick = join(work, 'usb');
+      await mkdir(stick);
+      const { token: t } = enrollment.issueToken({ ...SITE, booth: { ...SITE.booth, id: 'b10' } });
+      await writeFile(join(stick, OFFLINE_FILES.token), `${t}\n`);
+      const args = [
+        'provision',
+        '--offline',
+        stick,
+        '--config',
+        b.config,
+        '--data-dir',
+        b.dataDir,
+        '--yes',
+        '--skip-models',
+      ];
+      const firstTrip = await booth(args);
+      expect(firstTrip.code).toBe(3);
+      expect(firstTrip.stdout).toContain('Take the USB stick to the central office');
 
-    // At the central office.
-    await writeOfflineResponse(stick, await enrollment.enroll(await readOfflineRequest(stick)));
+      // At the central office.
+      await writeOfflineResponse(stick, await enrollment.enroll(await readOfflineRequest(stick)));
 
-    const secondTrip = await booth(args);
-    expect(secondTrip.stderr).not.toMatch(/booth provision:/);
-    expect(secondTrip.code).toBe(0);
-    expect(verifyIssued(await readFile(identityPaths(b.dataDir).certificate, 'utf8'), central.ca.certPem)).toBe(true);
-    expect((await readdir(stick)).sort()).toEqual([OFFLINE_FILES.response]);
-  });
+      const secondTrip = await booth(args);
+      expect(secondTrip.stderr).not.toMatch(/booth provision:/);
+      expect(secondTrip.code).toBe(0);
+      expect(verifyIssued(await readFile(identityPaths(b.dataDir).certificate, 'utf8'), central.ca.certPem)).toBe(true);
+      expect((await readdir(stick)).sort()).toEqual([OFFLINE_FILES.response]);
+    },
+    SLOW,
+  );
 });
