@@ -8,6 +8,7 @@ import type { EnrollResponse } from './enroll-protocol.js';
 import { buildRequest, checkResponse, enrollOnline, ensureKeyPair, installCredentials } from './enroll.js';
 import { mergeConfig, readRawConfig, writeConfig, type RawConfig } from './config-file.js';
 import { scanHardware, type HardwareScan, type ScanRoots } from './hardware-scan.js';
+import { adoptDataDirOwner } from './ownership.js';
 import { forgetOfflineToken, offlineToken, readOfflineResponse, writeOfflineRequest } from './offline.js';
 import type { Progress } from './progress.js';
 import type { Prompter } from './prompt.js';
@@ -142,7 +143,12 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
 
   const config = await step(progress, 'Writing the configuration', async () => {
     const c = await writeConfig(o.configPath, mergeConfig(withSite, hardware));
-    return { value: c, detail: o.configPath };
+    // Run as root, the files above must still be the service user's (the key is 0600).
+    const handed = await adoptDataDirOwner(dataDir, ['identity', 'tuning']);
+    return {
+      value: c,
+      detail: handed ? `${o.configPath}; ${handed} data files handed to the service user` : o.configPath,
+    };
   });
 
   const fingerprint256 = JSON.parse(await readFile(`${dataDir}/identity/site.json`, 'utf8')) as {

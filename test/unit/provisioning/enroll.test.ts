@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBoothError } from '../../../device/core/errors.js';
@@ -7,6 +7,7 @@ import { identityPaths } from '../../../device/crypto/identity.js';
 import { generateKeyPair } from '../../../device/crypto/x509.js';
 import { mergeConfig, readRawConfig, writeConfig } from '../../../provisioning/config-file.js';
 import { buildRequest, checkResponse, ensureKeyPair } from '../../../provisioning/enroll.js';
+import { adoptDataDirOwner } from '../../../provisioning/ownership.js';
 import { createCentralCa } from '../../central/ca.js';
 import { createEnrollment } from '../../central/enrollment.js';
 
@@ -69,5 +70,25 @@ describe('config file', () => {
     expect(await readRawConfig(join(dir, 'none.json'))).toEqual({});
     await writeFile(path, '[1]');
     await expect(readRawConfig(path)).rejects.toThrow(/expected a JSON object/);
+  });
+});
+
+describe('data directory ownership', () => {
+  it('hands what provisioning wrote (as root) to the data directory owner, keeping modes', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'own-'));
+    await ensureKeyPair(dir);
+    const uid = process.getuid?.();
+    const changed = await adoptDataDirOwner(dir, ['identity']);
+    if (uid !== 0) {
+      // Not root: nothing to hand over (the files are already the caller's).
+      expect(changed).toBe(0);
+      return;
+    }
+    expect(changed).toBe(0); // the data directory is root's: stays root's
+    await chown(dir, 4242, 4243);
+    expect(await adoptDataDirOwner(dir, ['identity', 'tuning'])).toBe(2);
+    const key = await stat(identityPaths(dir).privateKey);
+    expect([key.uid, key.gid, key.mode & 0o777]).toEqual([4242, 4243, 0o600]);
+    expect((await stat(identityPaths(dir).dir)).uid).toBe(4242);
   });
 });
