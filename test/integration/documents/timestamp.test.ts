@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport, makeSignaturePng, placesFor } from '../../../bench/documents-samples.js';
 import { stampAndSeal, verifyPdf, type SignerPem, type StampRequest } from '../../../device/documents/index.js';
 import { isBoothError } from '../../../device/core/errors.js';
+import { join } from 'node:path';
+import { children, content, read } from '../../../device/documents/der.js';
 import { makeSigner, scratch, tool, writeTemp } from './helpers.js';
 import { startTsa, type TestTsa } from './tsa.js';
 
@@ -44,6 +46,33 @@ describe('PAdES B-T with a timestamp authority', () => {
     expect(Math.abs(Date.parse(s.timestamp!.time) - Date.now())).toBeLessThan(10 * 60_000);
     const sig = tool('pdfsig', [writeTemp(scratch(), 'bt.pdf', r.pdf)]);
     expect(sig.out).toContain('Signature is Valid.');
+
+    // OpenSSL agrees: the token is a valid RFC 3161 token over the signature value.
+    const [, b, c] = s.byteRange;
+    const cms = Buffer.from(r.pdf.subarray(b + 1, c - 1).toString('latin1'), 'hex');
+    const info = children(cms, read(cms));
+    const signedData = children(cms, children(cms, info[1]!)[0]!);
+    const signerInfo = children(cms, signedData[signedData.length - 1]!)[0]!;
+    const siFields = children(cms, signerInfo);
+    const signatureValue = Buffer.from(content(cms, siFields[5]!));
+    const unsignedAttr = children(cms, siFields[6]!)[0]!;
+    const token = children(cms, children(cms, unsignedAttr)[1]!)[0]!;
+    const dir = scratch();
+    writeTemp(dir, 'token.der', cms.subarray(token.start, token.end));
+    writeTemp(dir, 'sigvalue.bin', signatureValue);
+    writeTemp(dir, 'tsa.pem', tsa.certPem);
+    const ts = tool('openssl', [
+      'ts',
+      '-verify',
+      '-token_in',
+      '-in',
+      join(dir, 'token.der'),
+      '-data',
+      join(dir, 'sigvalue.bin'),
+      '-CAfile',
+      join(dir, 'tsa.pem'),
+    ]);
+    expect(ts.out).toContain('Verification: OK');
   });
 
   it('falls back to B-B when the authority fails, unless a timestamp is required', async () => {

@@ -12,6 +12,8 @@ import { children, oid, read, seq, tlv, TAG, whole } from '../../../device/docum
  */
 export interface TestTsa {
   url: string;
+  /** The TSA's certificate (self-signed), as a trust anchor for `openssl ts -verify`. */
+  certPem: string;
   requests: number;
   fail: boolean;
   close(): Promise<void>;
@@ -92,6 +94,7 @@ export async function startTsa(): Promise<TestTsa> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/tsa`,
+    certPem: signer.certPem,
     get requests() {
       return state.requests;
     },
