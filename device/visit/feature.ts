@@ -147,8 +147,11 @@ export class VisitFeature {
   /** Installs a package from outside (the central server, a technician). Rejections change nothing. */
   async install(input: unknown): Promise<{ packageId: string; version: number }> {
     const vault = this.need(this.vault);
+    const previous = vault.current?.packageId ?? null;
     try {
       const pkg = await vault.install(input);
+      // The old gallery is gone with the old package; signatures count per package id.
+      this.service?.sessionChanged(pkg.packageId === previous);
       this.deps.bus.emit('session.installed', { packageId: pkg.packageId, version: pkg.version });
       await this.enrolWhenOpen();
       return { packageId: pkg.packageId, version: pkg.version };

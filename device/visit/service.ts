@@ -186,6 +186,12 @@ export class VisitService {
     return this.ledger.has(expertId, projectId);
   }
 
+  /** A package was installed: the gallery is rebuilt at the next unlock; a new session starts a new ledger. */
+  sessionChanged(samePackage: boolean): void {
+    this.forgetFaces();
+    if (!samePackage) this.ledger.clear();
+  }
+
   /** Session close: templates go, a new unlock enrols again. */
   forgetFaces(): void {
     this.deps.face?.forget();
