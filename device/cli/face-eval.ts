@@ -27,6 +27,10 @@ export async function faceEval(argv: string[]): Promise<number> {
     const wrong = run.scored
       .filter((p) => p.score === null || p.score > s.threshold !== p.same)
       .map((p) => ({ x: p.x, y: p.y, same: p.same, score: round(p.score) }));
+    const same = run.scored.filter((p) => p.same);
+    const sameAccepted = same.filter((p) => p.score !== null && p.score > s.threshold).length;
+    const different = run.scored.length - same.length;
+    const differentRejected = run.scored.filter((p) => !p.same && (p.score === null || p.score <= s.threshold)).length;
     if (values.json) {
       write(
         JSON.stringify({
@@ -40,6 +44,10 @@ export async function faceEval(argv: string[]): Promise<number> {
           margin: round(s.margin),
           lowestSame: round(s.lowestSame),
           highestDifferent: round(s.highestDifferent),
+          samePairs: same.length,
+          sameAccepted,
+          differentPairs: different,
+          differentRejected,
           noFace: run.noFace,
           wrong,
           model: engine.version,
@@ -49,6 +57,9 @@ export async function faceEval(argv: string[]): Promise<number> {
       write(`variant            ${variant}`);
       write(`pairs              ${s.pairs}`);
       write(`correct            ${s.correct} (${(100 * s.accuracy).toFixed(1)}%) at threshold ${s.threshold}`);
+      write(
+        `same person        ${sameAccepted}/${same.length} accepted; different ${differentRejected}/${different} rejected`,
+      );
       write(`best threshold     ${s.bestThreshold.toFixed(4)}: ${(100 * s.bestAccuracy).toFixed(1)}%`);
       write(
         `margin             ${s.margin.toFixed(4)} (lowest same-person ${s.lowestSame.toFixed(4)}, highest different-person ${s.highestDifferent.toFixed(4)})`,

@@ -87,7 +87,7 @@ export const FaceMatchConfig = obj({
   margin: Type.Number({
     minimum: 0,
     maximum: 2,
-    default: 0.05,
+    default: 0.1,
     description: 'best identity must beat the second-best identity by this much',
   }),
   mirrorReferences: Type.Boolean({

@@ -9,7 +9,7 @@ describe('face config section', () => {
   it('fills every default, with spinning off and the evaluated threshold', () => {
     const s = validator.parse({});
     expect(s.runtime).toMatchObject({ threads: 2, allowSpinning: false });
-    expect(s.match).toMatchObject({ threshold: 0.42, margin: 0.05 });
+    expect(s.match).toMatchObject({ threshold: 0.42, margin: 0.1 });
     expect(s.liveness).toMatchObject({ realIndex: 0, eyeOpenIndex: 1 });
     expect(s.challenge.kinds).toEqual(['blink', 'turn-left', 'turn-right']);
   });
