@@ -7,6 +7,13 @@ import { fivePointsFrom68, interEyeDistance } from './align.js';
 import { chooseFace } from './choose.js';
 import { decodeImage } from './decode.js';
 import { outsideShare } from './detect-post.js';
+import {
+  Challenge,
+  passiveVerdict,
+  pickChallenge,
+  type ChallengeObservation,
+  type PassiveVerdict,
+} from './liveness.js';
 import { cosine, decide, type Candidate, type MatchDecision } from './match.js';
 import { loadModels, releaseModels, warmUp, type ModelSet } from './models.js';
 import { qualityReasons, type QualityReason } from './quality.js';
@@ -235,6 +242,22 @@ export class FaceEngine {
     });
   }
 
+  /** A new active challenge of a configured kind, picked with `random` (inject it in tests). */
+  newChallenge(random: () => number = Math.random): Challenge {
+    const c = this.deps.settings.challenge;
+    return new Challenge(pickChallenge(c.kinds, random), {
+      windowMs: c.windowMs,
+      turnYaw: c.turnYaw,
+      minFrames: c.minFrames,
+      maxGapMs: c.maxGapMs,
+    });
+  }
+
+  /** Passive liveness over the "real" probabilities of the last frames (median vs threshold). */
+  passiveLiveness(scores: readonly number[]): PassiveVerdict {
+    return passiveVerdict(scores, this.deps.settings.liveness);
+  }
+
   /** Validates a stored template against this engine's model version and returns its embedding. */
   embedding(template: unknown, what = 'template'): Float32Array {
     return readTemplate(template, this.version, what);
@@ -263,6 +286,17 @@ export class FaceEngine {
     }));
     return decide(scores, this.deps.settings.match);
   }
+}
+
+/** What a challenge needs from one analysed live frame taken at monotonic time `at`. */
+export function challengeObservation(a: FaceAnalysis, at: number): ChallengeObservation {
+  const one = a.face !== null && !a.reasons.includes('several_faces');
+  return {
+    at,
+    face: one,
+    ...(a.face?.eyes ? { eyes: a.face.eyes } : {}),
+    ...(a.face?.pose ? { pose: a.face.pose } : {}),
+  };
 }
 
 function notStarted(): BoothError {
