@@ -1,4 +1,4 @@
-import { PDFArray, PDFDict, PDFHexString, PDFName, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
 import { BoothError } from '../core/errors.js';
 import type { Place, PlaceKind } from './places.js';
 
@@ -39,7 +39,26 @@ function rectOf(widget: PDFDict, name: string): { x: number; y: number; width: n
 
 /** Reads convention-named fields into places; fields with other names are left alone. */
 export function placesFromForm(doc: PDFDocument): Place[] {
-  const places: Place[] = [];
+  return formPlaces(doc).map((f) => f.place);
+}
+
+/**
+ * Hides the placeholder widgets of a seat once its stamps are drawn: viewers paint widgets over
+ * the page content, so a field with a border or background would cover the stamp. Only that
+ * seat's widgets change (Hidden flag set, in the new revision); other fields stay as they were.
+ */
+export function hideSeatWidgets(doc: PDFDocument, seat: string): number {
+  const mine = formPlaces(doc).filter((f) => f.place.seat === seat);
+  for (const { widget } of mine) {
+    const flags = widget.lookupMaybe(PDFName.of('F'), PDFNumber)?.asNumber() ?? 0;
+    // Hidden (2) set, Print (4) cleared: the stamp under it is what prints.
+    widget.set(PDFName.of('F'), PDFNumber.of((flags | 2) & ~4));
+  }
+  return mine.length;
+}
+
+function formPlaces(doc: PDFDocument): { place: Place; widget: PDFDict }[] {
+  const places: { place: Place; widget: PDFDict }[] = [];
   doc.getPages().forEach((page, pageIndex) => {
     const annots = page.node.Annots();
     if (!annots) return;
@@ -57,14 +76,17 @@ export function placesFromForm(doc: PDFDocument): Place[] {
       const x = Math.min(r.x, r.x + r.width);
       const y = Math.min(r.y, r.y + r.height);
       places.push({
-        id: `${name}@p${pageIndex + 1}`,
-        page: pageIndex + 1,
-        x,
-        y,
-        width: Math.abs(r.width),
-        height: Math.abs(r.height),
-        seat,
-        kind,
+        widget: annot,
+        place: {
+          id: `${name}@p${pageIndex + 1}`,
+          page: pageIndex + 1,
+          x,
+          y,
+          width: Math.abs(r.width),
+          height: Math.abs(r.height),
+          seat,
+          kind,
+        },
       });
     }
   });

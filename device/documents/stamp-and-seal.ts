@@ -4,7 +4,7 @@ import type { PDFDocument } from '@cantoo/pdf-lib';
 import { BoothError } from '../core/errors.js';
 import { compileValidator } from '../core/validate.js';
 import { checkPlacesFit, placesOfSeat, SEAT_PATTERN, type Place } from './places.js';
-import { placesFromForm } from './form-places.js';
+import { hideSeatWidgets, placesFromForm } from './form-places.js';
 import { loadForUpdate, pageBoxes } from './pdf-input.js';
 import { drawStamps, hexColor } from './stamp.js';
 import { fieldNameFor, sealIncrement } from './seal.js';
@@ -128,6 +128,7 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
     dissent,
     color: hexColor(opts.stampColor),
   });
+  if (!req.places) hideSeatWidgets(doc, req.seat);
   await attachBinding(doc, {
     recordId: req.recordId,
     seat: req.seat,

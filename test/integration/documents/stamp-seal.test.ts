@@ -8,6 +8,7 @@ import {
   PDFDocument,
   PDFName,
   decodePDFRawStream,
+  rgb,
   type PDFHexString,
   PDFRawStream,
 } from '@cantoo/pdf-lib';
@@ -194,7 +195,16 @@ describe('stampAndSeal: one expert signs', () => {
       const page = doc.addPage([595, 842]);
       form
         .createTextField(`sig.B.${i + 1}`)
-        .addToPage(page, { x: 300, y: 100, width: 160, height: 60, borderWidth: 0 });
+        // Opaque (white background, grey border), as template editors often make fields.
+        .addToPage(page, {
+          x: 300,
+          y: 100,
+          width: 160,
+          height: 60,
+          borderWidth: 1,
+          backgroundColor: rgb(1, 1, 1),
+          borderColor: rgb(0.5, 0.5, 0.5),
+        });
       form
         .createTextField(`name.B.${i + 1}`)
         .addToPage(page, { x: 300, y: 60, width: 160, height: 30, borderWidth: 0 });
@@ -205,6 +215,12 @@ describe('stampAndSeal: one expert signs', () => {
     const result = await stampAndSeal({ ...rest, pdf, seat: 'B' });
     expect(result.placesStamped).toBe(4);
     expect(verifyPdf(result.pdf).ok).toBe(true);
+    // The stamp is visible: the seat's placeholder widgets are hidden, not painted over it.
+    const dir = scratch();
+    const before = renderGray(writeTemp(dir, 'tpl.pdf', pdf), 1, 50);
+    const after = renderGray(writeTemp(dir, 'stamped.pdf', result.pdf), 1, 50);
+    expect(diffPixels(before, after, 50).inside({ x: 300, y: 100, width: 160, height: 60 })).toBeGreaterThan(20);
+    expect(tool('qpdf', ['--check', join(dir, 'stamped.pdf')]).status).toBe(0);
     await expect(stampAndSeal({ ...rest, pdf, seat: 'C' })).rejects.toThrow(/at least one place for seat C/);
   });
 
