@@ -122,7 +122,8 @@ export class Booth {
     await this.startSync(store);
     const fixturesDir = hostPaths().fixturesDir;
     const visit = new VisitFeature({
-      config,
+      // The face engine keeps config.face and reads it per frame: a live view shows each tune.
+      config: { ...config, face: this.tuning.tunables.live.face },
       clock: this.clock,
       bus: this.bus,
       logger,

@@ -8,6 +8,7 @@ import type { Clock } from '../core/ports.js';
 import { compileValidator, deepFreeze, formatProblems } from '../core/validate.js';
 import { readIfExists, writeFileDurable } from '../crypto/key-files.js';
 import { availableTunables, readPath, writePath, type TunableInfo } from './catalogue.js';
+import { liveView } from './live-config.js';
 
 export interface TunablesDeps {
   /** The config as loaded from the file: the base every override sits on. */
@@ -65,6 +66,12 @@ export class Tunables {
   get config(): BoothConfig {
     return this.effective;
   }
+
+  /**
+   * The effective config as a live view: a feature may keep `live.face` and still read the
+   * latest tune at each access. What main.ts hands to the features that read tunables.
+   */
+  readonly live: BoothConfig = liveView(() => this.effective);
 
   /** Applies the persisted overrides. One that no longer validates is dropped with a warning. */
   async load(): Promise<void> {
