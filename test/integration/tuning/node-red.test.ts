@@ -120,7 +120,7 @@ beforeAll(async () => {
   // Base values set here: the face feature owns the defaults and may change them.
   const config = parseConfig({
     dataDir: dir,
-    face: { match: { threshold: 0.3 } },
+    face: { match: { threshold: 0.3 }, challenge: { kinds: ['blink', 'turn-left', 'turn-right'] } },
     tuning: { port: 0, limits: { 'face.match.threshold': { minimum: 0.25, maximum: 0.6 } } },
   });
   await setTuningPassword(dir, PASSWORD);
@@ -148,6 +148,42 @@ describe('embedded Node-RED', () => {
       type: string;
     }[];
     expect(flows.map((n) => n.type)).toEqual(expect.arrayContaining(['booth event', 'booth tune', 'booth led']));
+  });
+
+  it('runs the default site flow: glare switches to the blink challenge; 3 rejections raise the alert', async () => {
+    const emit = bus.emit.bind(bus) as (event: string, payload: unknown) => void;
+    const waitFor = async (ok: () => boolean) => {
+      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 20));
+    };
+    const check = (reasons: string[]) =>
+      emit('face.checked', { purpose: 'live', faces: 1, reasons, liveness: 0.9, ms: 30 });
+    // Two glare checks, then a clean one: the count restarts, nothing changes.
+    check(['too_bright']);
+    check(['backlit']);
+    check([]);
+    check(['too_bright']);
+    check(['backlit']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(tuning.tunables.get('face.challenge.kinds')).toEqual(['blink', 'turn-left', 'turn-right']);
+    check(['too_bright', 'blurry']);
+    await waitFor(() => JSON.stringify(tuning.tunables.get('face.challenge.kinds')) === '["blink"]');
+    expect(tuning.tunables.get('face.challenge.kinds')).toEqual(['blink']);
+
+    const state = (from: string, to: string) => emit('visit.state', { visitId: 'v', from, to });
+    state('capture', 'rejected');
+    state('rejected', 'capture');
+    state('capture', 'rejected');
+    state('capture', 'projects'); // verified: the count restarts
+    state('capture', 'rejected');
+    state('capture', 'rejected');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(leds.pattern).not.toBe('fault');
+    state('capture', 'rejected');
+    await waitFor(() => leds.pattern === 'fault');
+    expect(leds.pattern).toBe('fault');
+    // The tune was audited like any other.
+    const audit = (await readFile(tuningPaths(dir).audit, 'utf8')).trim().split('\n');
+    expect(JSON.parse(audit[0] ?? '')).toMatchObject({ key: 'face.challenge.kinds', new: ['blink'] });
   });
 
   it('refuses unauthenticated admin requests and wrong passwords', async () => {
@@ -199,8 +235,9 @@ describe('embedded Node-RED', () => {
     expect(tuning.tunables.get('face.match.threshold')).toBe(0.42);
 
     const audit = (await readFile(tuningPaths(dir).audit, 'utf8')).trim().split('\n');
-    expect(audit).toHaveLength(1);
-    expect(JSON.parse(audit[0] ?? '')).toMatchObject({ key: 'face.match.threshold', old: 0.3, new: 0.42 });
+    // One line from the default flow's challenge switch, one for this threshold change.
+    expect(audit).toHaveLength(2);
+    expect(JSON.parse(audit[1] ?? '')).toMatchObject({ key: 'face.match.threshold', old: 0.3, new: 0.42 });
   });
 
   it('booth led drives the LEDs; a bad pattern is refused', async () => {
