@@ -75,27 +75,3 @@ function toRgb(data: Buffer, channels: number): Uint8Array {
   }
   return out;
 }
-
-/**
- * Re-encodes an in-memory image (used to make ID-card-sized references and letterboxed frames
- * for the evaluation and the benchmark; the result stays in memory).
- */
-export async function encodeJpeg(img: RgbImage, quality = 90): Promise<Buffer> {
-  return sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .jpeg({ quality })
-    .toBuffer();
-}
-
-/** Letterboxes an image into a w x h JPEG (grey bars), as a booth camera frame would look. */
-export async function letterboxJpeg(bytes: Uint8Array, width: number, height: number, quality = 90): Promise<Buffer> {
-  return sharp(bytes)
-    .rotate()
-    .resize({ width, height, fit: 'contain', background: { r: 0, g: 0, b: 0 } })
-    .jpeg({ quality })
-    .toBuffer();
-}
-
-/** Downscales to fit w x h (keeping aspect) and JPEG-compresses: an ID-card-like reference photo. */
-export async function smallReference(bytes: Uint8Array, width: number, height: number, quality = 75): Promise<Buffer> {
-  return sharp(bytes).rotate().resize({ width, height, fit: 'cover' }).jpeg({ quality }).toBuffer();
-}

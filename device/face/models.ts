@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { BoothError } from '../core/errors.js';
-import { readManifest, sha256File } from '../../provisioning/models.mjs';
+import { readManifest } from '../../provisioning/models.mjs';
 
 /**
  * ONNX Runtime sessions of the face models: created once, verified against the manifest's
@@ -69,65 +70,61 @@ export function sessionConfig(opts: SessionOptions): ort.InferenceSession.Sessio
   };
 }
 
-/** Loads every model after checking its bytes; throws BOOTH_ERR_MODEL_INTEGRITY naming the bad ones. */
+/**
+ * Loads every model after checking its bytes; throws BOOTH_ERR_MODEL_INTEGRITY naming the bad
+ * one. Sessions already created are released when a later model fails (nothing leaks).
+ */
 export async function loadModels(modelsDir: string, opts: SessionOptions): Promise<ModelSet> {
   const manifest = await readManifest(modelsDir).catch((err: unknown) => {
     throw new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `models manifest in ${modelsDir} unreadable`, {}, { cause: err });
   });
-  const loaded: Partial<Record<ModelName, LoadedModel>> = {};
-  const config = sessionConfig(opts);
-  for (const name of MODEL_NAMES) {
-    const entry = manifest.models.find((m) => m.name === name);
-    if (!entry)
-      throw new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `models manifest lists no "${name}" model`, { model: name });
-    const file = join(modelsDir, entry.file);
-    // Hash the very bytes that are loaded, so a template's model hash is the model that made it.
-    const bytes = await readFile(file).catch((err: unknown) => {
-      throw new BoothError(
-        'BOOTH_ERR_MODEL_INTEGRITY',
-        `model ${name}: ${file} missing (run \`npm run models\`)`,
-        {
-          model: name,
-        },
-        { cause: err },
-      );
-    });
-    const actual = await hashBytes(bytes);
-    if (actual !== entry.sha256)
-      throw new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `model ${name}: sha256 ${actual} differs from the manifest`, {
-        model: name,
-        expected: entry.sha256,
-        actual,
-      });
-    const session = await ort.InferenceSession.create(bytes, config);
-    const want = EXPECTED_OUTPUTS[name];
-    if (!want.every((o) => session.outputNames.includes(o)))
-      throw new BoothError(
-        'BOOTH_ERR_MODEL_INTEGRITY',
-        `model ${name}: outputs ${session.outputNames.join(',')}, expected ${want.join(',')}`,
-        {
-          model: name,
-        },
-      );
-    const inputShape = Object.values(entry.inputs)[0] ?? [];
-    loaded[name] = {
-      info: {
-        name,
-        file: entry.file,
-        sha256: entry.sha256,
-        inputName: session.inputNames[0] ?? 'input',
-        inputShape,
-        outputNames: want,
-      },
-      session,
-    };
+  const loaded: LoadedModel[] = [];
+  try {
+    for (const name of MODEL_NAMES) loaded.push(await loadOne(modelsDir, manifest, name, sessionConfig(opts)));
+  } catch (err) {
+    await Promise.allSettled(loaded.map((m) => m.session.release()));
+    throw err;
   }
-  return loaded as ModelSet;
+  return Object.fromEntries(loaded.map((m) => [m.info.name, m])) as ModelSet;
 }
 
-async function hashBytes(bytes: Buffer): Promise<string> {
-  const { createHash } = await import('node:crypto');
-  return createHash('sha256').update(bytes).digest('hex');
+type Manifest = Awaited<ReturnType<typeof readManifest>>;
+
+async function loadOne(
+  modelsDir: string,
+  manifest: Manifest,
+  name: ModelName,
+  config: ort.InferenceSession.SessionOptions,
+): Promise<LoadedModel> {
+  const integrity = (message: string, details: Record<string, unknown> = {}, cause?: unknown) =>
+    new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `model ${name}: ${message}`, { model: name, ...details }, { cause });
+  const entry = manifest.models.find((m) => m.name === name);
+  if (!entry) throw integrity('not listed in the models manifest');
+  const file = join(modelsDir, entry.file);
+  // Hash the very bytes that are loaded, so a template's model hash is the model that made it.
+  const bytes = await readFile(file).catch((err: unknown) => {
+    throw integrity(`${file} missing (run \`npm run models\`)`, {}, err);
+  });
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== entry.sha256)
+    throw integrity(`sha256 ${actual} differs from the manifest`, { expected: entry.sha256, actual });
+  const session = await ort.InferenceSession.create(bytes, config);
+  const want = EXPECTED_OUTPUTS[name];
+  if (!want.every((o) => session.outputNames.includes(o))) {
+    await session.release();
+    throw integrity(`outputs ${session.outputNames.join(',')}, expected ${want.join(',')}`);
+  }
+  return {
+    info: {
+      name,
+      file: entry.file,
+      sha256: entry.sha256,
+      inputName: session.inputNames[0] ?? 'input',
+      inputShape: Object.values(entry.inputs)[0] ?? [],
+      outputNames: want,
+    },
+    session,
+  };
 }
 
 /** Runs a model on one input tensor and returns its outputs' data in the expected order. */
@@ -153,5 +150,3 @@ export async function warmUp(models: ModelSet, rounds = 2): Promise<void> {
 export async function releaseModels(models: ModelSet): Promise<void> {
   await Promise.allSettled(MODEL_NAMES.map((n) => models[n].session.release()));
 }
-
-export { sha256File };

@@ -1,0 +1,45 @@
+import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBoothError } from '../../../device/core/errors.js';
+import { FaceEngine } from '../../../device/face/engine.js';
+import { hostPaths } from '../../../device/paths.js';
+import { defaultSettings } from './helpers.js';
+
+/** The engine loads only models whose bytes match the manifest. */
+describe('model integrity at start', () => {
+  let dir: string;
+  const models = hostPaths().modelsDir;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'booth-face-models-'));
+    await copyFile(join(models, 'manifest.json'), join(dir, 'manifest.json'));
+    for (const f of ['fr_detect', 'fr_landmark', 'fr_feature', 'fr_liveness', 'fr_pose'])
+      await symlink(join(models, `${f}.onnx`), join(dir, `${f}.onnx`));
+    const eye = await readFile(join(models, 'fr_eye.onnx'));
+    eye[eye.length - 100] = (eye[eye.length - 100]! + 1) % 256; // one byte changed
+    await writeFile(join(dir, 'fr_eye.onnx'), eye);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('refuses a tampered model with BOOTH_ERR_MODEL_INTEGRITY naming it, and stays not ready', async () => {
+    const engine = new FaceEngine({ settings: defaultSettings(), modelsDir: dir });
+    let err: unknown;
+    try {
+      await engine.start();
+    } catch (e) {
+      err = e;
+    }
+    expect(isBoothError(err, 'BOOTH_ERR_MODEL_INTEGRITY')).toBe(true);
+    expect((err as Error).message).toMatch(/model eye: sha256 .* differs from the manifest/);
+    expect(engine.ready).toBe(false);
+  });
+
+  it('says which file is missing', async () => {
+    await rm(join(dir, 'fr_eye.onnx'));
+    await symlink(join(models, 'fr_eye.onnx'), join(dir, 'fr_eye.onnx'));
+    await rm(join(dir, 'fr_pose.onnx'));
+    const engine = new FaceEngine({ settings: defaultSettings(), modelsDir: dir });
+    await expect(engine.start()).rejects.toThrow(/model pose: .*fr_pose\.onnx missing/);
+  });
+});
