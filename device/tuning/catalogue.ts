@@ -8,10 +8,11 @@ import { BoothConfigSchema } from '../config/schema.js';
  * (its feature has not added it yet) is simply not offered.
  */
 export const TUNABLE_KEYS = [
-  // Matching: the face engine reads these per comparison.
+  // All read by the face engine per call through Tunables.live (device/main.ts).
+  // Matching: per comparison.
   'face.match.threshold',
   'face.match.margin',
-  // Quality gates: read per frame.
+  // Quality gates: per frame.
   'face.quality.minEyeDistance',
   'face.quality.maxYaw',
   'face.quality.maxPitch',
@@ -22,16 +23,16 @@ export const TUNABLE_KEYS = [
   'face.quality.maxClipped',
   'face.quality.backlightRatio',
   'face.quality.eyesClosedBelow',
-  // Liveness and the challenge: read per visit.
+  // Liveness and the challenge: read by the face engine per frame.
   'face.liveness.threshold',
   'face.liveness.minFrames',
   'face.challenge.enabled',
   'face.challenge.kinds',
   'face.challenge.windowMs',
   'face.challenge.turnYaw',
-  // Timeouts: read per visit step.
-  'signature.timeoutMs',
-  'visit.timeouts',
+  // Not yet: signature.timeoutMs and visit.timeouts reach their features as frozen config (the
+  // visit computes its policy once), so a tune would not apply until a restart. They join this
+  // list when those features read them per call through Tunables.live (docs/tuning.md).
 ] as const;
 
 export type TunableKey = (typeof TUNABLE_KEYS)[number];

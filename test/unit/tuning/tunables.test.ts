@@ -90,9 +90,9 @@ describe('Tunables', () => {
 
   it('reset returns to the config file value and drops the override', async () => {
     const { tunables, deps } = await make();
-    await tunables.set('signature.timeoutMs', 30_000, 'x');
-    await tunables.reset('signature.timeoutMs', 'x');
-    expect(tunables.get('signature.timeoutMs')).toBe(60_000);
+    await tunables.set('face.match.margin', 0.1, 'x');
+    await tunables.reset('face.match.margin', 'x');
+    expect(tunables.get('face.match.margin')).toBe(0.08);
     expect(JSON.parse(await readFile(deps.file, 'utf8'))).toEqual({});
   });
 
