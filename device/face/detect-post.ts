@@ -109,10 +109,11 @@ export function expandedBox(b: Box, factor: number, width: number, height: numbe
   return { x1, y1, x2: x1 + w, y2: y1 + h };
 }
 
-/** How far (as a share of the box side) the box reaches outside the image. */
-export function outsideShare(b: Box, width: number, height: number): number {
-  const w = b.x2 - b.x1;
-  const h = b.y2 - b.y1;
-  const out = Math.max(0, -b.x1, b.x2 - width) / w + Math.max(0, -b.y1, b.y2 - height) / h;
-  return out;
+/**
+ * Distance from the box to the nearest frame edge as a share of the frame's short side
+ * (negative when it reaches outside). The detector shrinks its box to the visible part of a
+ * face cut by the frame, so a box touching the edge, not one reaching over it, is the sign.
+ */
+export function edgeGap(b: Box, width: number, height: number): number {
+  return Math.min(b.x1, b.y1, width - b.x2, height - b.y2) / Math.min(width, height);
 }

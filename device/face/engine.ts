@@ -6,7 +6,7 @@ import { hostPaths } from '../paths.js';
 import { fivePointsFrom68, interEyeDistance } from './align.js';
 import { chooseFace } from './choose.js';
 import { decodeImage } from './decode.js';
-import { outsideShare } from './detect-post.js';
+import { edgeGap } from './detect-post.js';
 import {
   Challenge,
   passiveVerdict,
@@ -193,7 +193,7 @@ export class FaceEngine {
         faces: faces.length,
         severalRefused: choice.refused,
         eyeDistance: live ? eyeDistance : undefined,
-        outside: live ? outsideShare(chosen.box, img.width, img.height) : undefined,
+        edgeGap: live ? edgeGap(chosen.box, img.width, img.height) : undefined,
         pose: pose ?? undefined,
         eyes: eyes ?? undefined,
         sharpness: live ? embedded.sharpness : undefined,

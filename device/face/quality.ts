@@ -25,7 +25,7 @@ export interface QualityThresholds {
   maxYaw: number;
   maxPitch: number;
   maxRoll: number;
-  maxOutside: number;
+  minEdgeGap: number;
   minSharpness: number;
   minBrightness: number;
   maxBrightness: number;
@@ -39,7 +39,8 @@ export interface QualityMeasures {
   faces: number;
   severalRefused: boolean;
   eyeDistance?: number;
-  outside?: number;
+  /** Distance from the face box to the nearest frame edge, as a share of the frame's short side. */
+  edgeGap?: number;
   pose?: HeadPose;
   eyes?: EyeState;
   sharpness?: number;
@@ -52,7 +53,7 @@ export function qualityReasons(m: QualityMeasures, t: QualityThresholds): Qualit
   const out = new Set<QualityReason>();
   if (m.severalRefused) out.add('several_faces');
   if (m.eyeDistance !== undefined && m.eyeDistance < t.minEyeDistance) out.add('face_too_small');
-  if (m.outside !== undefined && m.outside > t.maxOutside) out.add('face_cut');
+  if (m.edgeGap !== undefined && m.edgeGap < t.minEdgeGap) out.add('face_cut');
   if (
     m.pose &&
     (Math.abs(m.pose.yaw) > t.maxYaw || Math.abs(m.pose.pitch) > t.maxPitch || Math.abs(m.pose.roll) > t.maxRoll)

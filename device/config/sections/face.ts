@@ -53,11 +53,11 @@ export const FaceQualityConfig = obj({
   maxYaw: Type.Number({ minimum: 1, maximum: 90, default: 25 }),
   maxPitch: Type.Number({ minimum: 1, maximum: 90, default: 25 }),
   maxRoll: Type.Number({ minimum: 1, maximum: 90, default: 20 }),
-  maxOutside: Type.Number({
+  minEdgeGap: Type.Number({
     minimum: 0,
-    maximum: 1,
-    default: 0.05,
-    description: 'face box share allowed outside the frame',
+    maximum: 0.5,
+    default: 0.02,
+    description: 'face box closer to the frame edge than this share of the short side: face_cut',
   }),
   minSharpness: Type.Number({ minimum: 0, default: 80, description: 'Laplacian variance of the aligned face' }),
   minBrightness: Type.Number({ minimum: 0, maximum: 255, default: 50, description: 'mean face luma' }),

@@ -77,6 +77,16 @@ describe('face engine on real images', () => {
       'face_too_small',
     ],
     ['overexposed', (j) => sharp(j).linear(2.2, 60).jpeg().toBuffer(), 'too_bright'],
+    [
+      'cut by the left edge',
+      (j) =>
+        sharp(j)
+          .extract({ left: 260, top: 0, width: 380, height: 480 })
+          .extend({ right: 260, background: '#777' })
+          .jpeg()
+          .toBuffer(),
+      'face_cut',
+    ],
   ])('gives a reason code for a %s face', async (_name, spoil, reason) => {
     const frame = await frame640(await read('img20.jpg'));
     const a = await engine.analyse(await spoil(frame), 'live');

@@ -5,7 +5,7 @@ import {
   iou,
   letterbox,
   letterboxAffine,
-  outsideShare,
+  edgeGap,
   squareBox,
 } from '../../../device/face/detect-post.js';
 import { applyAffine } from '../../../device/face/align.js';
@@ -74,8 +74,9 @@ describe('box helpers', () => {
     expect(big.y2 - big.y1).toBeLessThanOrEqual(479);
   });
 
-  it('measures how much of a face is outside the frame', () => {
-    expect(outsideShare({ x1: 10, y1: 10, x2: 110, y2: 110 }, 640, 480)).toBe(0);
-    expect(outsideShare({ x1: -50, y1: 10, x2: 50, y2: 110 }, 640, 480)).toBeCloseTo(0.5, 10);
+  it('measures how close a face is to the frame edge', () => {
+    expect(edgeGap({ x1: 100, y1: 48, x2: 300, y2: 300 }, 640, 480)).toBeCloseTo(0.1, 10);
+    expect(edgeGap({ x1: 100, y1: 100, x2: 300, y2: 470 }, 640, 480)).toBeCloseTo(10 / 480, 10);
+    expect(edgeGap({ x1: -24, y1: 10, x2: 50, y2: 110 }, 640, 480)).toBeCloseTo(-0.05, 10);
   });
 });

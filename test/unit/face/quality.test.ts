@@ -9,7 +9,7 @@ const good: QualityMeasures = {
   faces: 1,
   severalRefused: false,
   eyeDistance: 80,
-  outside: 0,
+  edgeGap: 0.2,
   pose: { yaw: 3, pitch: -5, roll: 1 },
   eyes: { left: 0.99, right: 0.98, open: true },
   sharpness: 500,
@@ -29,7 +29,7 @@ describe('quality reasons', () => {
   it.each<[string, Partial<QualityMeasures>, string]>([
     ['several faces', { faces: 2, severalRefused: true }, 'several_faces'],
     ['small face', { eyeDistance: t.minEyeDistance - 1 }, 'face_too_small'],
-    ['face cut by the edge', { outside: 0.3 }, 'face_cut'],
+    ['face cut by the edge', { edgeGap: 0.005 }, 'face_cut'],
     ['turned head', { pose: { yaw: t.maxYaw + 1, pitch: 0, roll: 0 } }, 'pose'],
     ['head tilted down', { pose: { yaw: 0, pitch: -(t.maxPitch + 1), roll: 0 } }, 'pose'],
     ['tilted in plane', { pose: { yaw: 0, pitch: 0, roll: t.maxRoll + 1 } }, 'pose'],
