@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 /** `npm run demo` (= booth demo): one visit headless through the real HTTP API; its PDF verifies. */
-describe('booth demo', () => {
+describe('booth demo', { timeout: 180_000 }, () => {
   it('exits 0 and prints the sealed PDF, which pdfsig verifies, and the sign record', () => {
     const stdout = execFileSync(process.execPath, ['bin/booth.js', 'demo'], { encoding: 'utf8', timeout: 120_000 });
     const out = JSON.parse(stdout) as {

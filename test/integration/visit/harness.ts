@@ -42,7 +42,8 @@ export async function startHarness(
     booth: { id: 'booth-it' },
     dataDir,
     hardware: { camera: { mode: 'sim' }, tablet: { mode: 'sim' }, leds: { mode: 'sim' } },
-    visit: { frameIntervalMs: 50, ...overrides },
+    // Long screen timeouts: the suite shares 2 cores, and no test is about a timeout here.
+    visit: { frameIntervalMs: 50, timeouts: { capture: 120_000, signing: 120_000 }, ...overrides },
   });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
@@ -119,7 +120,7 @@ export async function until(
   app: FastifyInstance,
   pred: (v: KioskView) => boolean,
   what: string,
-  tries = 400,
+  tries = 1200,
 ): Promise<KioskView> {
   for (let i = 0; i < tries; i++) {
     const v = await state(app);

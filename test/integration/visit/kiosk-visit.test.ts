@@ -41,7 +41,7 @@ async function inkDone(): Promise<number> {
     }
   });
   try {
-    for (let i = 0; i < 200 && (points === 0 || Date.now() - last < 400); i++)
+    for (let i = 0; i < 1200 && (points === 0 || Date.now() - last < 400); i++)
       await new Promise((r) => setTimeout(r, 50));
   } finally {
     off();
@@ -69,7 +69,7 @@ async function signProject(projectId: string, action: 'sign' | 'dissent', reason
   return v.receipt!.recordId;
 }
 
-describe('a visit through the kiosk API', () => {
+describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
   it('rejects a stranger, lets the expert retry, and signs: sealed PDF verifies, sign record complete', async () => {
     await camera('stranger');
     await post(h.app, '/api/kiosk/begin');

@@ -50,7 +50,7 @@ function expectAbsent(where: string, text: string, secrets: string[]) {
   for (const s of secrets) expect(text.includes(s), `${where} contains ${s}`).toBe(false);
 }
 
-describe('roster privacy', () => {
+describe('roster privacy', { timeout: 180_000 }, () => {
   it('nothing shows any expert before verification; only A after A verifies and signs', async () => {
     const packageId = h.feature.vault?.current?.packageId ?? '';
     const all = Object.values(DEMO_EXPERTS).flatMap((e) => [...secretsOf(e, packageId), e.expertId]);

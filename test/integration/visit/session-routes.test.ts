@@ -15,7 +15,7 @@ afterAll(async () => {
   await h?.stop();
 });
 
-describe('session routes', () => {
+describe('session routes', { timeout: 180_000 }, () => {
   it('a rejected package changes nothing: same summary, same file, a reason in the answer', async () => {
     const file = join(h.config.dataDir, 'session', 'package.json');
     const before = await readFile(file);
