@@ -69,19 +69,23 @@ export class NodeRedHost {
     const server = createServer((req, res) => this.route(req, res));
     this.server = server;
     red.init(server, nodeRedSettings(this.deps));
+    let timer: NodeJS.Timeout | undefined;
     const flowsStarted = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
+      timer = setTimeout(
         () => reject(new BoothError('BOOTH_ERR_TUNING_UNAVAILABLE', 'Node-RED flows did not start in time')),
         FLOWS_START_LIMIT_MS,
       );
-      red.events.once('flows:started', () => {
-        clearTimeout(timer);
-        resolve();
-      });
+      red.events.once('flows:started', () => resolve());
     });
-    await red.start();
-    // RED.start() resolves before the flows run.
-    await flowsStarted;
+    try {
+      await red.start();
+      // RED.start() resolves before the flows run.
+      await flowsStarted;
+    } finally {
+      clearTimeout(timer);
+      // A failed RED.start() must not leave the timeout's rejection unhandled.
+      flowsStarted.catch(() => undefined);
+    }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(settings.port, settings.host, () => resolve());
