@@ -47,7 +47,7 @@ describe('the booth process', () => {
     let out = '';
     booth.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const address = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 25_000);
+      const timer = setTimeout(() => reject(new Error(`not ready: ${out}`)), 80_000);
       booth.stderr.on('data', () => {
         const m = /booth ready: kiosk page at (http:\/\/[\d.:]+)\//.exec(out);
         if (m?.[1]) {
@@ -72,7 +72,7 @@ describe('the booth process', () => {
     const [exit] = (await once(booth, 'close')) as [number];
     expect(exit).toBe(0);
     expect(out).toMatch(/"msg":"stopped"/);
-  });
+  }, 120_000);
 
   it('start with a wrongly typed field exits 2 and names the field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'booth-bad-'));
@@ -92,7 +92,7 @@ describe('the booth process', () => {
     for (const name of ['config', 'models', 'camera', 'tablet', 'leds', 'disk', 'clock'])
       expect(r.stdout).toMatch(new RegExp(`(PASS|WARN)  ${name}`));
     expect(r.stdout).toContain('doctor: all checks passed');
-  });
+  }, 60_000);
 
   it('doctor fails (non-zero) when a check fails, e.g. a camera folder with no images', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'booth-doc-'));
@@ -103,7 +103,7 @@ describe('the booth process', () => {
     const report = JSON.parse(r.stdout) as { ok: boolean; results: { name: string; status: string }[] };
     expect(report.ok).toBe(false);
     expect(report.results.find((x) => x.name === 'camera')?.status).toBe('fail');
-  });
+  }, 60_000);
 
   it('unknown commands and bad flags are usage errors', async () => {
     expect((await run(['frobnicate'])).code).toBe(64);
