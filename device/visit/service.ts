@@ -3,14 +3,15 @@ import { BoothError, toBoothError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Camera, Clock, Leds, RecordStore } from '../core/ports.js';
 import { initialMachine, step } from '../core/visit/machine.js';
-import type { Effect, Input, Machine, Refusal, Visit, VisitPolicy } from '../core/visit/types.js';
+import type { Choice, Effect, Input, Machine, Refusal, Visit, VisitPolicy } from '../core/visit/types.js';
 import { kioskView, type KioskView } from '../core/visit/view.js';
 import type { IdentityPart } from '../session/schema.js';
 import type { SessionVault } from '../session/vault.js';
 import { CaptureLoop, type Decision } from './capture-loop.js';
 import { expertView, SignedLedger } from './expert.js';
 import type { CapturedSignature, DocumentSealer, FaceVerifier, FrameCheck, InkPoint, SignaturePad } from './ports.js';
-import { signRecord, visitRecord } from './records.js';
+import { visitRecord } from './records.js';
+import { completeProject } from './complete-project.js';
 import { StaffDesk } from './staff.js';
 
 /**
@@ -342,52 +343,28 @@ export class VisitService {
   }
 
   /** Stamps and seals (or records a refusal), commits the sign record, then shows the receipt. */
-  private async finalise(visit: Visit, choice: Visit['choice'] & object): Promise<void> {
+  private async finalise(visit: Visit, choice: Choice): Promise<void> {
     const pkg = this.deps.vault.current;
     const identity = this.identity;
     try {
       if (!pkg || !identity) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'the session or the identity is gone');
-      const project = pkg.projects.find((p) => p.id === choice.projectId);
-      const assignment = identity.part.assignments.find((a) => a.projectId === choice.projectId);
-      if (!project || !assignment) throw new BoothError('BOOTH_ERR_VISIT_REFUSED', 'project not assigned');
-      const signId = this.deps.newId();
-      const sig = choice.action === 'refuse' ? null : this.signature;
-      const documents = await this.deps.sealer.seal({
-        recordId: signId,
-        project: { id: project.id, name: project.name, section: project.section },
-        documents: project.documents,
-        seat: assignment.seat,
-        name: identity.part.displayName,
-        action: choice.action,
-        reason: choice.reason,
-        signaturePng: sig?.png ?? null,
-        dynamics: sig?.dynamics ?? null,
-        now: this.deps.clock.now(),
-      });
-      const dynamicsBlob = sig?.dynamics ? await this.deps.store.putBlob(sig.dynamics, { sensitive: true }) : null;
-      const payload = signRecord({
-        signId,
-        packageId: pkg.packageId,
-        boothId: this.deps.boothId,
+      const done = await completeProject(this.deps, {
+        pkg,
+        identity: identity.part,
         visit,
         choice,
-        seat: assignment.seat,
-        scheduledSignIn: Date.parse(assignment.scheduledSignIn),
-        documents,
-        signature: sig ? { samples: sig.samples, strokes: sig.strokes, dynamicsBlob } : null,
-        sealedAt: this.deps.clock.now(),
+        signature: this.signature,
       });
-      const recordId = await this.commit('sign', payload);
       this.ledger.add(identity.part.expertId, choice.projectId);
-      this.lastSignId = signId;
+      this.lastSignId = done.signId;
       this.deps.bus.emit('visit.signed', {
-        recordId,
-        signId,
+        recordId: done.recordId,
+        signId: done.signId,
         projectId: choice.projectId,
         action: choice.action,
-        documents: documents.map((d) => d.path),
+        documents: done.documents.map((d) => d.path),
       });
-      this.apply({ type: 'sealed', recordId: signId });
+      this.apply({ type: 'sealed', recordId: done.signId });
     } catch (err) {
       const e = toBoothError(err);
       this.deps.log.warn({ code: e.code }, `sealing failed: ${e.message}`);
