@@ -70,7 +70,91 @@ export function warpToTensor(img: RgbImage, map: Affine, spec: TensorSpec, out?:
     f: (map.f + 0.5) / f - 0.5,
   };
   if (isIntegerShift(m)) return copyShifted(src, m.c, m.f, spec, out);
+  if (Math.abs(m.b) < 1e-12 && Math.abs(m.d) < 1e-12) return sampleAxisAligned(src, m, spec, out);
   return sample(src, m, spec, out);
+}
+
+/**
+ * `sample` for crops without rotation (every model input but the aligned face): the source
+ * column and row of each output pixel are computed once, which makes it about twice as fast.
+ */
+function sampleAxisAligned(img: RgbImage, m: Affine, spec: TensorSpec, out?: Float32Array): Float32Array {
+  const { width: W, height: H } = spec;
+  const gray = spec.channels === 'gray';
+  const bgr = spec.channels === 'bgr';
+  const tensor = out ?? new Float32Array((gray ? 1 : 3) * W * H);
+  const data = img.data;
+  const iw = img.width;
+  const ih = img.height;
+  const plane = W * H;
+  const [m0 = 0, m1 = m0, m2 = m0] = spec.mean;
+  const [s0 = 1, s1 = s0, s2 = s0] = spec.scale;
+  // Per column: the two source columns (clamped; -1 = outside) and the weight of the right one.
+  const colA = new Int32Array(W);
+  const colB = new Int32Array(W);
+  const colW = new Float32Array(W);
+  for (let x = 0; x < W; x++) {
+    const sx = m.a * x + m.c;
+    const x0 = Math.floor(sx);
+    colW[x] = sx - x0;
+    colA[x] = x0 >= 0 && x0 < iw ? x0 * 3 : -1;
+    colB[x] = x0 + 1 >= 0 && x0 + 1 < iw ? (x0 + 1) * 3 : -1;
+  }
+  const border = spec.border;
+  const px = (row: number, col: number, ch: number): number =>
+    row < 0 || col < 0 ? border : (data[row + col + ch] as number);
+  for (let y = 0; y < H; y++) {
+    const sy = m.e * y + m.f;
+    const y0 = Math.floor(sy);
+    const fy = sy - y0;
+    const rowA = y0 >= 0 && y0 < ih ? y0 * iw * 3 : -1;
+    const rowB = y0 + 1 >= 0 && y0 + 1 < ih ? (y0 + 1) * iw * 3 : -1;
+    for (let x = 0; x < W; x++) {
+      const a = colA[x] as number;
+      const b = colB[x] as number;
+      const fx = colW[x] as number;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      let r: number;
+      let g: number;
+      let bl: number;
+      if (rowA >= 0 && rowB >= 0 && a >= 0 && b >= 0) {
+        const p = rowA + a;
+        const q = rowB + a;
+        const d = b - a;
+        r =
+          (data[p] as number) * w00 +
+          (data[p + d] as number) * w01 +
+          (data[q] as number) * w10 +
+          (data[q + d] as number) * w11;
+        g =
+          (data[p + 1] as number) * w00 +
+          (data[p + d + 1] as number) * w01 +
+          (data[q + 1] as number) * w10 +
+          (data[q + d + 1] as number) * w11;
+        bl =
+          (data[p + 2] as number) * w00 +
+          (data[p + d + 2] as number) * w01 +
+          (data[q + 2] as number) * w10 +
+          (data[q + d + 2] as number) * w11;
+      } else {
+        r = px(rowA, a, 0) * w00 + px(rowA, b, 0) * w01 + px(rowB, a, 0) * w10 + px(rowB, b, 0) * w11;
+        g = px(rowA, a, 1) * w00 + px(rowA, b, 1) * w01 + px(rowB, a, 1) * w10 + px(rowB, b, 1) * w11;
+        bl = px(rowA, a, 2) * w00 + px(rowA, b, 2) * w01 + px(rowB, a, 2) * w10 + px(rowB, b, 2) * w11;
+      }
+      const o = y * W + x;
+      if (gray) {
+        tensor[o] = (0.299 * r + 0.587 * g + 0.114 * bl - m0) * s0;
+      } else {
+        tensor[o] = ((bgr ? bl : r) - m0) * s0;
+        tensor[plane + o] = (g - m1) * s1;
+        tensor[2 * plane + o] = ((bgr ? r : bl) - m2) * s2;
+      }
+    }
+  }
+  return tensor;
 }
 
 function sample(img: RgbImage, m: Affine, spec: TensorSpec, out?: Float32Array): Float32Array {

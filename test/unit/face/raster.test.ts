@@ -52,6 +52,14 @@ describe('warpToTensor', () => {
     expect(Array.from(t).every((v) => v === 9)).toBe(true);
   });
 
+  it('gives the same values on the fast path for unrotated crops as the general sampler', () => {
+    const noisy = image(40, 30, (x, y) => [(x * 37 + y * 11) % 256, (x * 5 + y * 53) % 256, (x * y) % 256]);
+    const crop = boxToAffine({ x1: -3.3, y1: 2.2, x2: 30.1, y2: 33.7 }, 16, 16);
+    const fast = warpToTensor(noisy, crop, raw(16, 16));
+    const general = warpToTensor(noisy, { ...crop, b: 1e-9 }, raw(16, 16)); // a tiny rotation
+    fast.forEach((v, i) => expect(v).toBeCloseTo(general[i]!, 3));
+  });
+
   it('averages when shrinking, so a 2x2 checkerboard becomes flat grey (no aliasing)', () => {
     const checker = image(8, 8, (x, y) => ((x + y) % 2 ? [255, 255, 255] : [0, 0, 0]));
     const t = warpToTensor(checker, boxToAffine({ x1: 0, y1: 0, x2: 8, y2: 8 }, 4, 4), raw(4, 4, 'gray'));
