@@ -1,7 +1,7 @@
 import { passiveVerdict } from '../face/liveness.js';
 import type { Camera } from '../core/ports.js';
 import { toBoothError } from '../core/errors.js';
-import type { FaceVerifier, FrameCheck } from './ports.js';
+import type { FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
 
 /**
  * The camera side of a visit: grabs frames while capture is on, has each analysed, shows the
@@ -18,6 +18,8 @@ export interface CaptureLoopDeps {
   face: FaceVerifier;
   framesToDecide: number;
   frameIntervalMs: number;
+  /** After a passive match, ask for a random action (blink, turn) that a photo cannot do. */
+  activeLiveness: () => boolean;
   onFrame: (check: FrameCheck, jpeg: Buffer) => void;
   onDecision: (d: Decision) => void;
   onError: (code: string, message: string) => void;
@@ -69,21 +71,44 @@ export class CaptureLoop {
 
   private async run(): Promise<void> {
     let usable: FrameCheck[] = [];
+    // Active liveness: the passive decision waits here until the challenge passes or expires.
+    let challenge: { pending: Extract<Decision, { kind: 'verified' }>; tracker: LivenessChallenge } | null = null;
+    const finish = (d: Decision) => {
+      this.running = false;
+      this.deps.onDecision(d);
+    };
     while (this.running) {
       try {
         const frame = await this.deps.camera.grab();
         if (!this.running) break;
-        const check = await this.deps.face.check(frame.jpeg);
+        const check = await this.deps.face.check(frame.jpeg, frame.at);
         if (!this.running) break;
-        this.deps.onFrame(check, frame.jpeg);
-        if (check.faces > 1) usable = [];
-        else if (check.match) usable.push(check);
-        if (usable.length >= this.deps.framesToDecide) {
-          const d = decide(usable, this.deps.face.liveness);
-          usable = [];
-          this.running = false;
-          this.deps.onDecision(d);
-          break;
+        if (challenge) {
+          const prompt = check.faces > 1 ? check.prompt : `challenge-${challenge.tracker.kind}`;
+          this.deps.onFrame({ ...check, prompt }, frame.jpeg);
+          if (check.match?.kind === 'match' && check.match.ref !== challenge.pending.ref) {
+            finish({ kind: 'rejected', reason: 'inconsistent' });
+            break;
+          }
+          const state = challenge.tracker.observe(check.observation);
+          if (state !== 'pending') {
+            finish(state === 'passed' ? challenge.pending : { kind: 'rejected', reason: 'challenge' });
+            break;
+          }
+        } else {
+          this.deps.onFrame(check, frame.jpeg);
+          if (check.faces > 1) usable = [];
+          else if (check.match) usable.push(check);
+          if (usable.length >= this.deps.framesToDecide) {
+            const d = decide(usable, this.deps.face.liveness);
+            usable = [];
+            if (d.kind === 'verified' && this.deps.activeLiveness()) {
+              challenge = { pending: d, tracker: this.deps.face.newChallenge() };
+            } else {
+              finish(d);
+              break;
+            }
+          }
         }
       } catch (err) {
         const e = toBoothError(err);

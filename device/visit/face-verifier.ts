@@ -1,6 +1,6 @@
-import type { FaceEngine, GalleryEntry } from '../face/engine.js';
+import { challengeObservation, type FaceEngine, type GalleryEntry } from '../face/engine.js';
 import type { Template } from '../face/template.js';
-import type { FaceVerifier, FrameCheck, GallerySource } from './ports.js';
+import type { FaceVerifier, FrameCheck, GallerySource, LivenessChallenge } from './ports.js';
 
 /**
  * FaceVerifier over the face engine. The gallery (one template per reference photo, or the
@@ -54,9 +54,14 @@ export class EngineFaceVerifier implements FaceVerifier {
     return [...new Set(gallery.map((g) => g.identity))];
   }
 
-  async check(jpeg: Buffer): Promise<FrameCheck> {
+  newChallenge(): LivenessChallenge {
+    return this.engine.newChallenge();
+  }
+
+  async check(jpeg: Buffer, at: number): Promise<FrameCheck> {
     const a = await this.engine.analyse(jpeg, 'live', 'camera frame');
     const base = {
+      observation: challengeObservation(a, at),
       width: a.width,
       height: a.height,
       faces: a.faces.length,

@@ -1,4 +1,5 @@
 import type { SessionDocument } from '../session/schema.js';
+import type { ChallengeObservation } from '../face/liveness.js';
 import type { Static } from '@sinclair/typebox';
 
 /**
@@ -26,6 +27,14 @@ export interface FrameCheck {
   match:
     { kind: 'match'; ref: string; score: number } | { kind: 'unknown'; reason: string; score: number | null } | null;
   liveness: number | null;
+  /** What an active challenge needs from this frame (one usable face, eyes, head pose). */
+  observation: ChallengeObservation;
+}
+
+/** One active liveness challenge (blink, turn left, turn right) tracked over frames. */
+export interface LivenessChallenge {
+  readonly kind: string;
+  observe(o: ChallengeObservation): 'pending' | 'passed' | 'expired';
 }
 
 export interface GallerySource {
@@ -37,7 +46,9 @@ export interface GallerySource {
 export interface FaceVerifier {
   /** Builds the in-memory gallery from the opened matching data; returns the refs enrolled. */
   enrol(entries: readonly GallerySource[]): Promise<string[]>;
-  check(jpeg: Buffer): Promise<FrameCheck>;
+  /** `at`: monotonic time the frame was taken. */
+  check(jpeg: Buffer, at: number): Promise<FrameCheck>;
+  newChallenge(): LivenessChallenge;
   /** Liveness rule applied over the frames that agreed. */
   readonly liveness: { threshold: number; minFrames: number };
   /** Drops every template (session close). */

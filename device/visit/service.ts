@@ -79,6 +79,7 @@ export class VisitService {
           face: deps.face,
           framesToDecide: deps.settings.framesToDecide,
           frameIntervalMs: deps.settings.frameIntervalMs,
+          activeLiveness: () => deps.settings.activeLiveness,
           onFrame: (c, jpeg) => this.onFrame(c, jpeg),
           onDecision: (d) => void this.onDecision(d),
           onError: (code, message) => deps.log.warn({ code }, `camera frame: ${message}`),

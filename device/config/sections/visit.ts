@@ -48,6 +48,11 @@ export const VisitConfig = Type.Object(
       default: 3,
       description: 'usable frames (one face, no quality problem) that must agree before verified or rejected',
     }),
+    activeLiveness: Type.Boolean({
+      default: false,
+      description:
+        'after the face matches, ask for a random action (blink, turn left or right: face.challenge) that a photo cannot do',
+    }),
     session: Type.Object(
       {
         centralKey: Type.String({

@@ -36,6 +36,7 @@ export const fixturesDir = resolve('test/fixtures');
 export async function startHarness(
   overrides: Record<string, unknown> = {},
   clock: Clock = systemClock,
+  sections: Record<string, unknown> = {},
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'visit-'));
   const config = parseConfig({
@@ -44,6 +45,7 @@ export async function startHarness(
     hardware: { camera: { mode: 'sim' }, tablet: { mode: 'sim' }, leds: { mode: 'sim' } },
     // Long screen timeouts: the suite shares 2 cores, and no test is about a timeout here.
     visit: { frameIntervalMs: 50, timeouts: { capture: 120_000, signing: 120_000 }, ...overrides },
+    ...sections,
   });
   const logLines: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });

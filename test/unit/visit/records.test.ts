@@ -104,6 +104,7 @@ describe('face decision over frames', () => {
     prompt: null,
     match,
     liveness,
+    observation: { at: 0, face: true },
   });
   const rule = { threshold: 0.5, minFrames: 3 };
   const a = (score: number) => ({ kind: 'match' as const, ref: 'A', score });
