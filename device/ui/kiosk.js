@@ -359,6 +359,11 @@
   $('#override-cancel').addEventListener('click', () => ($('#override-form').hidden = true));
   window.addEventListener('resize', drawBox);
 
+  // The idle screen follows the session (a new package, the unlock time passing).
+  setInterval(() => {
+    if (!view || view.screen === 'idle') loadSession();
+  }, 30_000);
+
   applyLanguage();
   loadSession();
   connect();

@@ -48,6 +48,8 @@ interface SimTablet extends Tablet {
 const isSimCamera = (c: Camera): c is SimCamera => c.info.kind === 'sim' && 'play' in c;
 const isSimTablet = (t: Tablet): t is SimTablet => t.info.kind === 'sim' && 'replay' in t;
 
+const EXPIRY_CHECK_MS = 30_000;
+
 export class VisitFeature {
   vault: SessionVault | null = null;
   service: VisitService | null = null;
@@ -55,6 +57,10 @@ export class VisitFeature {
   private engine: FaceEngine | null = null;
   private capture: SignatureCapture | null = null;
   private trustedDemo = false;
+  /** Packages whose session close (no-show records) is done: never twice, also across restarts. */
+  private readonly closed = new Set<string>();
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private closing = false;
   readonly sealedDir: string;
 
   constructor(private readonly deps: VisitFeatureDeps) {
@@ -135,9 +141,26 @@ export class VisitFeature {
     await this.restoreLedger();
     await this.service.start();
     if (vault.current && face) await this.enrolWhenOpen();
+    // At expiry the session closes by itself (no-shows recorded), unless staff closed it before.
+    this.expiryTimer = setInterval(() => void this.closeIfExpired(), EXPIRY_CHECK_MS);
+  }
+
+  /** Closes the session once it has expired (the 30 s timer; tests call it with a manual clock). */
+  async closeIfExpired(): Promise<void> {
+    const pkg = this.vault?.current;
+    if (!pkg || this.closed.has(pkg.packageId) || this.deps.clock.now() < Date.parse(pkg.expiresAt)) return;
+    if (this.service?.machine.state.name !== 'idle') return; // let a visit in progress end first
+    try {
+      const n = await this.close();
+      this.deps.logger.info({ packageId: pkg.packageId, noShows: n }, 'session expired and closed');
+    } catch (err) {
+      this.deps.logger.warn({ code: toBoothError(err).code }, 'session close at expiry failed');
+    }
   }
 
   async stop(): Promise<void> {
+    if (this.expiryTimer) clearInterval(this.expiryTimer);
+    this.expiryTimer = null;
     await this.service?.stop();
     await this.capture?.stop().catch(() => undefined);
     await this.engine?.stop();
@@ -171,6 +194,21 @@ export class VisitFeature {
   /** The no-show pass and forgetting of everything opened (staff action, or expiry). */
   async close(): Promise<number> {
     const service = this.need(this.service);
+    const pkg = this.need(this.vault).current;
+    if (!pkg) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session is installed');
+    if (this.closed.has(pkg.packageId) || this.closing)
+      throw new BoothError('BOOTH_ERR_CONFLICT', `session ${pkg.packageId} is already closed`);
+    this.closing = true;
+    try {
+      const n = await this.closeNow(service);
+      this.closed.add(pkg.packageId);
+      return n;
+    } finally {
+      this.closing = false;
+    }
+  }
+
+  private closeNow(service: VisitService): Promise<number> {
     return closeSession({
       vault: this.need(this.vault),
       store: this.deps.store,
@@ -199,9 +237,12 @@ export class VisitFeature {
     const service = this.need(this.service);
     const pkg = this.vault?.current;
     if (!pkg || !this.deps.history) return;
-    for (const r of await this.deps.history())
-      if (r.kind === 'sign' && r.payload.packageId === pkg.packageId && typeof r.payload.expertId === 'string')
+    for (const r of await this.deps.history()) {
+      if (r.payload.packageId !== pkg.packageId) continue;
+      if (r.kind === 'sign' && typeof r.payload.expertId === 'string')
         service.remember(r.payload.expertId, String(r.payload.projectId));
+      if (r.kind === 'audit' && r.payload.event === 'session.closed') this.closed.add(pkg.packageId);
+    }
   }
 
   private async installDemo(): Promise<void> {
