@@ -23,6 +23,7 @@ const ChoiceSchema = Type.Object({
 });
 
 export const KioskViewSchema = Type.Object({
+  seq: Type.Integer({ description: 'grows with every change; a page ignores a view older than the one it shows' }),
   screen: Type.String(),
   visitId: Nullable(Type.String()),
   remainingMs: Nullable(Type.Number()),

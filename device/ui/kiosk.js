@@ -85,6 +85,7 @@
   // ---- rendering ----
 
   function render(v) {
+    if (view && typeof v.seq === 'number' && v.seq < view.seq) return; // an older view arrived late
     const screenChanged = !view || view.screen !== v.screen;
     view = v;
     document.body.dataset.screen = v.screen;
@@ -124,6 +125,7 @@
     $('#toast').hidden = true;
     pendingAction = null;
     $('#reason-box').hidden = true;
+    document.querySelector('section[data-for="action"]').classList.remove('asking');
     $('#override-form').hidden = true;
     for (const f of $$('form')) f.reset();
     if (screen === 'capture') startPreview();
@@ -299,6 +301,10 @@
 
   function connect() {
     const es = new EventSource('/api/kiosk/events');
+    // A (re)connected stream may come from a restarted booth whose numbering starts again.
+    es.onopen = () => {
+      view = null;
+    };
     es.addEventListener('view', (e) => {
       $('#conn').textContent = '';
       render(JSON.parse(e.data).view);
@@ -332,6 +338,8 @@
     pendingAction = action;
     $('#reason-label').textContent = t(action === 'dissent' ? 'action.dissentReason' : 'action.refuseReason');
     $('#reason-box').hidden = false;
+    // The reason box replaces the three choices, so its buttons stay on screen.
+    document.querySelector('section[data-for="action"]').classList.add('asking');
     $('#reason').value = '';
     $('#reason').focus();
   };
@@ -340,6 +348,7 @@
   $('#reason-cancel').addEventListener('click', () => {
     pendingAction = null;
     $('#reason-box').hidden = true;
+    document.querySelector('section[data-for="action"]').classList.remove('asking');
   });
   $('#reason-go').addEventListener('click', () => {
     if (pendingAction) call('action', { action: pendingAction, reason: $('#reason').value });

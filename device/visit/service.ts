@@ -65,6 +65,7 @@ export class VisitService {
   private lastSignId: string | null = null;
   private latestJpeg: Buffer | null = null;
   private enrolled = false;
+  private seq = 0;
   private ticker: NodeJS.Timeout | null = null;
   private offInk: (() => void) | null = null;
   private queue: Promise<void> = Promise.resolve();
@@ -117,8 +118,9 @@ export class VisitService {
     return this.m;
   }
 
-  view(): KioskView {
-    return kioskView(this.m, this.now(), this.policy);
+  /** The view, numbered: the page drops a view older than the one it shows (events and responses race). */
+  view(): KioskView & { seq: number } {
+    return { ...kioskView(this.m, this.now(), this.policy), seq: this.seq };
   }
 
   /** The latest camera frame while capturing (live preview on the loopback page only). */
@@ -146,6 +148,7 @@ export class VisitService {
     this.m = r.machine;
     this.run(r.effects);
     if (before.state !== this.m.state || before.visit !== this.m.visit) {
+      this.seq++;
       this.emit({ type: 'view', view: this.view() });
       if (before.state.name !== this.m.state.name)
         this.deps.bus.emit('visit.state', {
