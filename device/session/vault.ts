@@ -28,7 +28,8 @@ export interface VaultDeps {
   boothId: string;
   boothPrivateKey: KeyObject;
   boothPublicKey: KeyObject;
-  centralKey: KeyObject;
+  /** The pinned central key; null until provisioning pins one (every package is then refused). */
+  centralKey: KeyObject | null;
   clock: Clock;
   audit: (payload: Record<string, unknown>) => Promise<void>;
 }

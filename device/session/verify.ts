@@ -24,8 +24,8 @@ export const REJECTION_REASONS = [
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export interface TrustContext {
-  /** The pinned central server key (from the certificate or key file in config). */
-  centralKey: KeyObject;
+  /** The pinned central server key (from the certificate or key file in config); null = none pinned. */
+  centralKey: KeyObject | null;
   boothId: string;
   /** The booth's own public key: the roster must be sealed to it. */
   boothKey: KeyObject;
@@ -87,6 +87,7 @@ export function verifyPackage(input: Buffer | string | unknown, trust: TrustCont
   const pkg = raw as SessionPackage;
   checkShape(pkg);
   if (!pkg.signature) throw rejection('unsigned', 'the package carries no signature');
+  if (!trust.centralKey) throw rejection('other-key', 'no central server key is pinned on this booth');
   const centralId = keyId(trust.centralKey);
   if (pkg.signature.keyId !== centralId)
     throw rejection('other-key', 'signed by a key other than the pinned central key', {
@@ -118,6 +119,7 @@ export function verifyUnlock(input: unknown, pkg: SessionPackage, trust: TrustCo
     throw rejection('malformed', check.problems.map((p) => `${p.field}: expected ${p.expected}`).join('; '));
   const cmd = raw as UnlockCommand;
   if (!cmd.signature) throw rejection('unsigned', 'the unlock command carries no signature');
+  if (!trust.centralKey) throw rejection('other-key', 'no central server key is pinned on this booth');
   if (cmd.signature.keyId !== keyId(trust.centralKey))
     throw rejection('other-key', 'unlock command signed by a key other than the pinned central key');
   if (!verifyDocument('unlock', cmd, cmd.signature.value, trust.centralKey))

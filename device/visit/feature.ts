@@ -259,9 +259,9 @@ export class VisitFeature {
 
   /**
    * The pinned central key: the configured file, else <dataDir>/identity/central-session.pem;
-   * with neither, in simulation with visit.session.demo = sim, the published demo key.
+   * with neither, in simulation with visit.session.demo = sim, the published demo key; else none.
    */
-  private async centralKey(): Promise<KeyObject> {
+  private async centralKey(): Promise<KeyObject | null> {
     const { config } = this.deps;
     const path = config.visit.session.centralKey || join(identityPaths(config.dataDir).dir, 'central-session.pem');
     const pem = await readIfExists(path);
@@ -270,11 +270,9 @@ export class VisitFeature {
       this.trustedDemo = true;
       return publicKeyFrom((await demoCentralKey(this.deps.fixturesDir)).publicKeyPem);
     }
-    throw new BoothError(
-      'BOOTH_ERR_CONFIG_INVALID',
-      `no central server key at ${path}: session packages cannot be verified`,
-      { path },
-    );
+    // The booth still starts (readiness, doctor, provisioning); every package is refused until one is pinned.
+    this.deps.logger.error({ path }, 'no central server key pinned: session packages will be refused');
+    return null;
   }
 
   private need<T>(v: T | null): T {

@@ -113,6 +113,8 @@ describe('session package', () => {
     expect(reasonOf(() => verifyPackage(good, { ...trust(), boothId: 'booth-8' }))).toBe('other-booth');
     expect(reasonOf(() => verifyPackage(good, { ...trust(), boothKey: other.publicKey }))).toBe('other-booth');
     expect(reasonOf(() => verifyPackage(good, { ...trust(), now: NOW + 25 * 3600_000 }))).toBe('expired');
+    // A booth with no central key pinned yet (before provisioning) accepts nothing.
+    expect(reasonOf(() => verifyPackage(good, { ...trust(), centralKey: null }))).toBe('other-key');
   });
 
   it('rejected packages leave the booth unchanged: file, package, unlock state and audit log', async () => {
