@@ -258,25 +258,43 @@ function copyShifted(img: RgbImage, cx: number, cy: number, spec: TensorSpec, ou
   const ox = Math.round(cx);
   const oy = Math.round(cy);
   const data = img.data;
+  // Hot path (the detector input every frame): branches hoisted out of the pixel loop; the
+  // columns inside the image are one contiguous run per row, the rest is border.
+  const x0 = Math.max(0, Math.min(W, -ox));
+  const x1 = Math.max(x0, Math.min(W, img.width - ox));
+  const border = spec.border;
+  const b0 = gray ? (0.299 * border + 0.587 * border + 0.114 * border - m0) * s0 : (border - m0) * s0;
+  const b1 = (border - m1) * s1;
+  const b2 = (border - m2) * s2;
+  // Byte offsets (within a pixel) of the values that go to channel 0 and channel 2.
+  const first = bgr ? 2 : 0;
+  const last = bgr ? 0 : 2;
   for (let y = 0; y < H; y++) {
     const sy = y + oy;
+    const row = y * W;
+    const inside = sy >= 0 && sy < img.height;
+    const from = inside ? x0 : W;
     for (let x = 0; x < W; x++) {
-      const sx = x + ox;
-      let r = spec.border;
-      let g = spec.border;
-      let b = spec.border;
-      if (sx >= 0 && sy >= 0 && sx < img.width && sy < img.height) {
-        const p = (sy * img.width + sx) * 3;
-        r = data[p] as number;
-        g = data[p + 1] as number;
-        b = data[p + 2] as number;
+      if (x >= from && x < x1) continue;
+      const o = row + x;
+      tensor[o] = b0;
+      if (!gray) {
+        tensor[plane + o] = b1;
+        tensor[2 * plane + o] = b2;
       }
-      const o = y * W + x;
-      if (gray) tensor[o] = (0.299 * r + 0.587 * g + 0.114 * b - m0) * s0;
-      else {
-        tensor[o] = ((bgr ? b : r) - m0) * s0;
-        tensor[plane + o] = (g - m1) * s1;
-        tensor[2 * plane + o] = ((bgr ? r : b) - m2) * s2;
+    }
+    if (!inside) continue;
+    let p = (sy * img.width + x0 + ox) * 3;
+    if (gray) {
+      for (let x = x0; x < x1; x++, p += 3)
+        tensor[row + x] =
+          (0.299 * (data[p] as number) + 0.587 * (data[p + 1] as number) + 0.114 * (data[p + 2] as number) - m0) * s0;
+    } else {
+      for (let x = x0; x < x1; x++, p += 3) {
+        const o = row + x;
+        tensor[o] = ((data[p + first] as number) - m0) * s0;
+        tensor[plane + o] = ((data[p + 1] as number) - m1) * s1;
+        tensor[2 * plane + o] = ((data[p + last] as number) - m2) * s2;
       }
     }
   }
@@ -303,30 +321,23 @@ function halve(img: RgbImage): RgbImage {
   const data = new Uint8Array(width * height * 3);
   const src = img.data;
   const stride = img.width * 3;
+  // Whole 2x2 blocks first (no per-pixel edge test in the hot loop); an odd last column repeats itself.
+  const full = Math.floor(img.width / 2);
   for (let y = 0; y < height; y++) {
     const row0 = 2 * y * stride;
     const row1 = Math.min(2 * y + 1, img.height - 1) * stride;
     let o = y * width * 3;
-    for (let x = 0; x < width; x++, o += 3) {
-      const a = row0 + 6 * x;
-      const c = row1 + 6 * x;
-      // The last column of an odd width repeats itself.
-      const dx = 2 * x + 1 < img.width ? 3 : 0;
-      data[o] = ((src[a] as number) + (src[a + dx] as number) + (src[c] as number) + (src[c + dx] as number) + 2) >> 2;
+    let a = row0;
+    let c = row1;
+    for (let x = 0; x < full; x++, o += 3, a += 6, c += 6) {
+      data[o] = ((src[a] as number) + (src[a + 3] as number) + (src[c] as number) + (src[c + 3] as number) + 2) >> 2;
       data[o + 1] =
-        ((src[a + 1] as number) +
-          (src[a + dx + 1] as number) +
-          (src[c + 1] as number) +
-          (src[c + dx + 1] as number) +
-          2) >>
-        2;
+        ((src[a + 1] as number) + (src[a + 4] as number) + (src[c + 1] as number) + (src[c + 4] as number) + 2) >> 2;
       data[o + 2] =
-        ((src[a + 2] as number) +
-          (src[a + dx + 2] as number) +
-          (src[c + 2] as number) +
-          (src[c + dx + 2] as number) +
-          2) >>
-        2;
+        ((src[a + 2] as number) + (src[a + 5] as number) + (src[c + 2] as number) + (src[c + 5] as number) + 2) >> 2;
+    }
+    if (full < width) {
+      for (let k = 0; k < 3; k++) data[o + k] = (2 * (src[a + k] as number) + 2 * (src[c + k] as number) + 2) >> 2;
     }
   }
   return { data, width, height };

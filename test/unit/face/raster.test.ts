@@ -60,6 +60,32 @@ describe('warpToTensor', () => {
     fast.forEach((v, i) => expect(v).toBeCloseTo(general[i]!, 3));
   });
 
+  it.each(['rgb', 'bgr', 'gray'] as const)(
+    'gives the same values on the integer-shift path (%s, per-channel means, partly outside) as the general sampler',
+    (channels) => {
+      const noisy = image(20, 12, (x, y) => [(x * 37 + y * 11) % 256, (x * 5 + y * 53) % 256, (x * y) % 256]);
+      const spec: TensorSpec = {
+        width: 16,
+        height: 10,
+        channels,
+        mean: [10, 20, 30],
+        scale: [0.5, 0.25, 2],
+        border: 127,
+      };
+      for (const [dx, dy] of [
+        [0, 0],
+        [-3, 2],
+        [7, -4],
+        [30, 0],
+      ] as const) {
+        const shift = { a: 1, b: 0, c: dx, d: 0, e: 1, f: dy };
+        const fast = warpToTensor(noisy, shift, spec);
+        const general = warpToTensor(noisy, { ...shift, b: 1e-9 }, spec);
+        fast.forEach((v, i) => expect(v, `shift ${dx},${dy} [${i}]`).toBeCloseTo(general[i]!, 3));
+      }
+    },
+  );
+
   it('averages when shrinking, so a 2x2 checkerboard becomes flat grey (no aliasing)', () => {
     const checker = image(8, 8, (x, y) => ((x + y) % 2 ? [255, 255, 255] : [0, 0, 0]));
     const t = warpToTensor(checker, boxToAffine({ x1: 0, y1: 0, x2: 8, y2: 8 }, 4, 4), raw(4, 4, 'gray'));
