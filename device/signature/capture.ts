@@ -3,7 +3,7 @@ import { BoothError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock } from '../core/ports.js';
 import type { DriverStatus, TabletDriver, TimedEvent } from './driver.js';
-import { segmentStrokes, type DeviceInfo, type Sample, type Signature } from './model.js';
+import { sampleFromEvent, segmentStrokes, type DeviceInfo, type Sample, type Signature } from './model.js';
 import { checkValidity, type DiscardReason, type InkMeasures, type ValidityReason } from './validity.js';
 
 export interface SignatureCaptureDeps {
@@ -185,28 +185,7 @@ export class SignatureCapture {
       s.capturedAt = this.deps.clock.now();
     }
     const last = s.samples[s.samples.length - 1];
-    const sample: Sample =
-      event.type === 'pen'
-        ? {
-            t: Math.round(at - s.firstAt),
-            x: event.x,
-            y: event.y,
-            pressure: event.pressure,
-            tip: event.tip,
-            proximity: true,
-            eraser: event.eraser,
-            side: event.side,
-          }
-        : {
-            t: Math.round(at - s.firstAt),
-            x: last?.x ?? 0,
-            y: last?.y ?? 0,
-            pressure: 0,
-            tip: false,
-            proximity: false,
-            eraser: false,
-            side: false,
-          };
+    const sample = sampleFromEvent(event, Math.round(at - s.firstAt), last);
     s.samples.push(sample);
     const device = this.deps.driver.device;
     for (const fn of [...this.inkListeners]) fn(sample, device);

@@ -1,4 +1,4 @@
-import type { ProtocolName } from './protocol/types.js';
+import type { OutEvent, PenEvent, ProtocolName } from './protocol/types.js';
 
 /**
  * One timestamped report from the tablet. Hover reports (proximity, no tip) and proximity-out
@@ -15,6 +15,26 @@ export interface Sample {
   proximity: boolean;
   eraser: boolean;
   side: boolean;
+}
+
+/**
+ * The sample a pen or proximity-out report becomes at time t. A proximity-out has no position:
+ * it is kept at the last position, as evidence of where the pen left (the live capture and the
+ * recording decoder both use this, so both give the same samples for the same bytes).
+ */
+export function sampleFromEvent(event: PenEvent | OutEvent, t: number, last: Sample | undefined): Sample {
+  return event.type === 'pen'
+    ? {
+        t,
+        x: event.x,
+        y: event.y,
+        pressure: event.pressure,
+        tip: event.tip,
+        proximity: true,
+        eraser: event.eraser,
+        side: event.side,
+      }
+    : { t, x: last?.x ?? 0, y: last?.y ?? 0, pressure: 0, tip: false, proximity: false, eraser: false, side: false };
 }
 
 /** A pen-down segment: samples[start..end) all have the tip down and are not the eraser. */

@@ -1,5 +1,5 @@
 import type { ProtocolSpec, QueryEvent } from './protocol/types.js';
-import { segmentStrokes, type DeviceInfo, type Sample, type Signature } from './model.js';
+import { sampleFromEvent, segmentStrokes, type DeviceInfo, type Sample, type Signature } from './model.js';
 
 export interface DecodeRecordingOptions {
   protocol: ProtocolSpec;
@@ -30,29 +30,7 @@ export function decodeRecording(bytes: Uint8Array, o: DecodeRecordingOptions): S
       const at = Math.round((i + 1) * msPerByte);
       firstAt ??= at;
       const last = samples[samples.length - 1];
-      samples.push(
-        event.type === 'pen'
-          ? {
-              t: at - firstAt,
-              x: event.x,
-              y: event.y,
-              pressure: event.pressure,
-              tip: event.tip,
-              proximity: true,
-              eraser: event.eraser,
-              side: event.side,
-            }
-          : {
-              t: at - firstAt,
-              x: last?.x ?? 0,
-              y: last?.y ?? 0,
-              pressure: 0,
-              tip: false,
-              proximity: false,
-              eraser: false,
-              side: false,
-            },
-      );
+      samples.push(sampleFromEvent(event, at - firstAt, last));
     }
   }
   return { samples, strokes: segmentStrokes(samples), device, capturedAt: o.capturedAt ?? 0 };
