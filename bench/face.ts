@@ -1,23 +1,34 @@
 /**
  * Face engine benchmark: 640x480 JPEG frames letterboxed from the dataset images of master.csv,
  * analysed as live booth frames (decode -> detect -> landmarks -> embedding, liveness, eyes,
- * pose -> quality decision). In the same run, interleaved frame by frame so machine load hits
- * both alike, the raw inference of the same models on the same frame's inputs is timed
- * (session.run only, sequential): the floor. Prints ONE JSON object.
+ * pose -> quality decision) by the engine as shipped (default config). Prints ONE JSON object.
  *
- * npm run bench:face  (BENCH_ROUNDS=N for more rounds; BENCH_FACES=DIR for another dataset)
+ * Two child processes, so that neither measurement disturbs the other:
+ * - "rss": the engine alone analyses every frame; its peak RSS is the engine's.
+ * - "timing": per frame, the engine's total, and interleaved with it (so machine load hits
+ *   both alike) the raw inference of the same models on the same frame's inputs (session.run
+ *   only, one model after another, inputs prepared outside the timing) with sessions of one
+ *   and of two intra-op threads on the calling thread. The floor of a frame is the sum over
+ *   the models of the faster of the two: the least time these models take run one by one.
+ * Both children get the booth's production environment (MALLOC_ARENA_MAX=2, as the systemd
+ * unit and `npm start` set it).
+ *
+ * npm run bench:face  (BENCH_ROUNDS=N for more rounds; BENCH_FACES=DIR for another dataset;
+ * BENCH_INFERENCE=main|worker|split and BENCH_THREADS=N to compare engine configurations)
  */
 import { fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { compileValidator } from '../device/core/validate.js';
-import { FaceConfig } from '../device/config/sections/face.js';
+import { FaceConfig, type FaceSettings } from '../device/config/sections/face.js';
 import { decodeImage } from '../device/face/decode.js';
 import { FaceEngine } from '../device/face/engine.js';
 import { parsePairsCsv } from '../device/face/evaluate.js';
-import { runModel, type LoadedModel } from '../device/face/models.js';
+import { LocalInference, type Inference } from '../device/face/inference.js';
+import { MODEL_NAMES, type ModelName } from '../device/face/models.js';
 import {
   detectInput,
   eyeInputs,
@@ -28,8 +39,8 @@ import {
   poseInput,
 } from '../device/face/stages.js';
 import { frame640 } from '../device/face/variants.js';
-import { projectDir } from '../device/paths.js';
-import { fileURLToPath } from 'node:url';
+import { hostPaths, projectDir } from '../device/paths.js';
+import { PRODUCTION_ENV } from '../device/systemd/environment.js';
 
 const FACES = process.env.BENCH_FACES ?? resolve(projectDir(), '../shared/datasets/faces');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
@@ -41,47 +52,84 @@ function quantile(values: readonly number[], q: number): number {
 const r1 = (n: number) => Math.round(n * 10) / 10;
 const stats = (v: readonly number[]) => ({ p50: r1(quantile(v, 0.5)), p90: r1(quantile(v, 0.9)) });
 
-async function timed(model: LoadedModel, input: Float32Array): Promise<number> {
-  const t = performance.now();
-  await runModel(model, input);
-  return performance.now() - t;
+function settingsFromEnv(): FaceSettings {
+  return compileValidator(FaceConfig, { defaults: true }).parse({
+    runtime: {
+      ...(process.env.BENCH_THREADS ? { threads: Number(process.env.BENCH_THREADS) } : {}),
+      ...(process.env.BENCH_INFERENCE ? { inference: process.env.BENCH_INFERENCE } : {}),
+    },
+  });
 }
 
-/**
- * The parent makes the frames (decoding multi-megapixel photos takes memory the booth never
- * uses), then hands them over IPC to a child process that holds only the engine: its peak RSS
- * is the engine's. Frames stay in memory; nothing is written to disk.
- */
+/** The parent makes the frames (decoding multi-megapixel photos takes memory the booth never uses). */
 async function parent(): Promise<void> {
   const names = [
     ...new Set(parsePairsCsv(await readFile(resolve(FACES, 'master.csv'), 'utf8')).flatMap((p) => [p.x, p.y])),
   ].sort();
-  const frames = await Promise.all(names.map(async (n) => frame640(await readFile(resolve(FACES, n)))));
-  const child = fork(fileURLToPath(import.meta.url), ['--child'], { serialization: 'advanced', stdio: 'inherit' });
-  const result = await new Promise<unknown>((resolve_, reject) => {
-    child.once('message', resolve_);
-    child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`bench child exited with ${code}`)));
-    child.send(frames.map((f) => new Uint8Array(f)));
-  });
-  child.kill();
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const frames = await Promise.all(
+    names.map(async (n) => new Uint8Array(await frame640(await readFile(resolve(FACES, n))))),
+  );
+  const memory = await runChild('rss', frames);
+  const timing = await runChild('timing', frames);
+  const settings = settingsFromEnv();
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'face',
+      frames: frames.length,
+      rounds: ROUNDS,
+      frameSize: '640x480',
+      inference: settings.runtime.inference,
+      threads: settings.runtime.threads,
+      ...timing,
+      ...memory,
+      loadAverage1m: r1(loadavg()[0] ?? 0),
+    })}\n`,
+  );
 }
 
-async function childRun(frames: Uint8Array[]): Promise<Record<string, unknown>> {
-  // BENCH_THREADS / BENCH_SPINNING=1 reproduce the thread and spin-wait comparisons of docs/face.md.
-  const settings = compileValidator(FaceConfig, { defaults: true }).parse({
-    runtime: {
-      ...(process.env.BENCH_THREADS ? { threads: Number(process.env.BENCH_THREADS) } : {}),
-      ...(process.env.BENCH_SPINNING === '1' ? { allowSpinning: true } : {}),
-    },
+function runChild(role: 'rss' | 'timing', frames: Uint8Array[]): Promise<Record<string, unknown>> {
+  const child = fork(fileURLToPath(import.meta.url), [`--${role}`], {
+    serialization: 'advanced',
+    stdio: 'inherit',
+    env: { ...process.env, ...PRODUCTION_ENV },
   });
+  return new Promise((resolve_, reject) => {
+    child.once('message', (m) => {
+      child.kill();
+      resolve_(m as Record<string, unknown>);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`bench ${role} child exited with ${code}`)));
+    child.send(frames);
+  });
+}
+
+/** The engine alone: start, a warm-up round, ROUNDS rounds; peak RSS of this process. */
+async function rssRun(frames: Uint8Array[]): Promise<Record<string, unknown>> {
   const rssBefore = process.memoryUsage().rss;
-  const engine = new FaceEngine({ settings });
+  const engine = new FaceEngine({ settings: settingsFromEnv() });
   const t0 = performance.now();
   await engine.start();
   const startMs = performance.now() - t0;
-  const models = engine.sessions;
+  for (let round = 0; round <= ROUNDS; round++) for (const f of frames) await engine.analyse(f, 'live');
+  await engine.stop();
+  return {
+    startMs: r1(startMs),
+    peakRssEngineProcessMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    rssBeforeEngineMB: Math.round(rssBefore / 2 ** 20),
+  };
+}
+
+async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>> {
+  const settings = settingsFromEnv();
+  const engine = new FaceEngine({ settings });
+  await engine.start();
+  const modelsDir = hostPaths().modelsDir;
+  const base = { modelsDir, allowSpinning: false, denormalAsZero: true };
+  const reference: Record<string, Inference> = {
+    '1': await LocalInference.open({ ...base, threads: 1 }),
+    '2': await LocalInference.open({ ...base, threads: 2 }),
+  };
   for (const f of frames) await engine.analyse(f, 'live'); // warm-up round, not counted
 
   const stages: Record<string, number[]> = {};
@@ -97,50 +145,44 @@ async function childRun(frames: Uint8Array[]): Promise<Record<string, unknown>> 
       for (const [k, v] of Object.entries(a.timings)) if (k !== 'total') push(stages, k, v);
       if (a.reasons.length === 0) usable++;
       if (!a.face) continue;
-      // The floor: the same models on this frame's inputs, inputs prepared outside the timing.
       const img = await decodeImage(jpeg, settings.decode);
-      const points = await landmarks68(models, img, a.face.box);
-      const [eyeL, eyeR] = eyeInputs(img, points);
-      const parts: [string, LoadedModel, Float32Array][] = [
-        ['detect', models.detect, detectInput(img)],
-        ['landmark', models.landmark, landmarkInput(img, a.face.box)],
-        ['feature', models.feature, featureInput(img, a.face.points)],
-        ['liveness', models.liveness, livenessInput(img, a.face.box)],
-        ['eye', models.eye, eyeL],
-        ['eye', models.eye, eyeR],
-        ['pose', models.pose, poseInput(img, a.face.box)],
-      ];
-      let floor = 0;
-      const perModel: Record<string, number> = {};
-      for (const [name, model, input] of parts) {
-        const ms = await timed(model, input);
-        floor += ms;
-        perModel[name] = (perModel[name] ?? 0) + ms;
+      const points = await landmarks68(reference['2'] as Inference, img, a.face.box);
+      const inputs = (): [ModelName, Float32Array][] => {
+        const [eyeL, eyeR] = eyeInputs(img, points);
+        return [
+          ['detect', detectInput(img)],
+          ['landmark', landmarkInput(img, a.face!.box)],
+          ['feature', featureInput(img, a.face!.points)],
+          ['liveness', livenessInput(img, a.face!.box)],
+          ['eye', eyeL],
+          ['eye', eyeR],
+          ['pose', poseInput(img, a.face!.box)],
+        ];
+      };
+      const perModel: Record<string, Record<ModelName, number>> = {};
+      // Alternate which thread count goes first, so neither always runs on a warmer cache.
+      const order = round % 2 === 0 ? ['1', '2'] : ['2', '1'];
+      for (const threads of order) {
+        const times = Object.fromEntries(MODEL_NAMES.map((n) => [n, 0])) as Record<ModelName, number>;
+        for (const [name, input] of inputs())
+          times[name] += (await (reference[threads] as Inference).run(name, input)).ms;
+        perModel[threads] = times;
+        for (const n of MODEL_NAMES) push(raw, `${n}@${threads}`, times[n]);
       }
-      for (const [k, v] of Object.entries(perModel)) push(raw, k, v);
-      floors.push(floor);
+      floors.push(MODEL_NAMES.reduce((sum, n) => sum + Math.min(perModel['1']![n], perModel['2']![n]), 0));
     }
   }
   await engine.stop();
+  await Promise.all(Object.values(reference).map((r) => r.close()));
   const total = stats(totals);
   const floor = stats(floors);
   return {
-    bench: 'face',
-    frames: frames.length,
-    rounds: ROUNDS,
-    frameSize: '640x480',
-    threads: settings.runtime.threads,
-    allowSpinning: settings.runtime.allowSpinning,
-    startMs: r1(startMs),
     stagesMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, stats(v)])),
     totalMs: total,
     floorMs: floor,
     rawInferenceMs: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, stats(v)])),
     ratioP50: Math.round((total.p50 / floor.p50) * 100) / 100,
     usableFrames: `${usable}/${totals.length}`,
-    peakRssEngineProcessMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    rssBeforeEngineMB: Math.round(rssBefore / 2 ** 20),
-    loadAverage1m: r1(loadavg()[0] ?? 0),
   };
 }
 
@@ -149,9 +191,10 @@ function fail(err: unknown): never {
   process.exit(1);
 }
 
-if (process.argv.includes('--child')) {
+const role = process.argv.includes('--rss') ? rssRun : process.argv.includes('--timing') ? timingRun : null;
+if (role) {
   process.once('message', (frames: Uint8Array[]) => {
-    childRun(frames).then((r) => process.send?.(r), fail);
+    role(frames).then((r) => process.send?.(r), fail);
   });
 } else {
   parent().catch(fail);

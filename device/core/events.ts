@@ -35,7 +35,8 @@ export interface BoothEvents {
   'sync.deadLetter': { seq: number; id: string; reason: string };
   /** The oldest unacknowledged record is older than sync.alertUnsentAgeMs (or the alert cleared). */
   'sync.alert': { active: boolean; oldestSeq: number; ageMs: number };
-  'face.state': { state: 'ready' | 'stopped'; detail: string };
+  /** 'failed': the inference thread died; the engine refuses frames until restarted. */
+  'face.state': { state: 'ready' | 'stopped' | 'failed'; detail: string };
   /** One analysed image: counts and reason codes only (no image, no template, no identity). */
   'face.checked': {
     purpose: 'live' | 'reference';

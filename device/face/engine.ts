@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { FaceSettings } from '../config/sections/face.js';
+import type { FaceRuntimeSettings, FaceSettings } from '../config/sections/face.js';
 import { BoothError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { hostPaths } from '../paths.js';
@@ -15,7 +15,9 @@ import {
   type PassiveVerdict,
 } from './liveness.js';
 import { cosine, decide, type Candidate, type MatchDecision } from './match.js';
-import { loadModels, releaseModels, warmUp, type ModelSet } from './models.js';
+import { LocalInference, PooledInference, type Inference, type InferenceOptions } from './inference.js';
+import { LanedInference, SPLIT_LANES } from './inference-lanes.js';
+import { ThreadInference } from './inference-thread.js';
 import { qualityReasons, type QualityReason } from './quality.js';
 import { lumaStats } from './raster.js';
 import { detectFaces, embedFace, eyeState, headPose, landmarks68, livenessScore } from './stages.js';
@@ -73,8 +75,21 @@ export interface GalleryEntry {
   template: Template;
 }
 
+/** Where the models run (face.runtime.inference); each is one module behind `Inference`. */
+const OPEN_INFERENCE: Record<
+  FaceRuntimeSettings['inference'],
+  (opts: InferenceOptions, onDeath: (why: string) => void) => Promise<Inference>
+> = {
+  main: (opts) => LocalInference.open(opts),
+  worker: (opts, onDeath) => ThreadInference.open(opts, onDeath),
+  // Two models at a time on two cores: one intra-op thread each, except the detector, which
+  // runs before the others and alone.
+  split: (opts, onDeath) =>
+    LanedInference.open({ ...opts, threads: 1, threadsFor: { detect: opts.threads } }, SPLIT_LANES, onDeath),
+};
+
 export class FaceEngine {
-  private models: ModelSet | null = null;
+  private inferenceImpl: Inference | null = null;
   private modelVersion: ModelVersion | null = null;
 
   constructor(private readonly deps: FaceEngineDeps) {}
@@ -84,7 +99,7 @@ export class FaceEngine {
   }
 
   get ready(): boolean {
-    return this.models !== null;
+    return this.inferenceImpl?.alive ?? false;
   }
 
   /** Model id, hash and recipe that this engine's templates carry. */
@@ -93,44 +108,47 @@ export class FaceEngine {
     return this.modelVersion;
   }
 
-  /** The loaded sessions (bench/face.ts measures their raw inference). */
-  get sessions(): ModelSet {
-    if (!this.models) throw notStarted();
-    return this.models;
+  /** Where the models run (bench/face.ts measures their raw inference through it). */
+  get inference(): Inference {
+    if (!this.inferenceImpl) throw notStarted();
+    return this.inferenceImpl;
   }
 
   async start(): Promise<void> {
-    if (this.models) return;
+    if (this.inferenceImpl) return;
     const { runtime } = this.deps.settings;
-    const dir = this.deps.modelsDir ?? (runtime.modelsDir || hostPaths().modelsDir);
-    const models = await loadModels(dir, {
-      threads: runtime.threads,
-      allowSpinning: runtime.allowSpinning,
-      denormalAsZero: runtime.denormalAsZero,
-    });
-    try {
-      await warmUp(models);
-    } catch (err) {
-      await releaseModels(models);
-      throw err;
+    const opened = await OPEN_INFERENCE[runtime.inference](
+      {
+        modelsDir: this.deps.modelsDir ?? (runtime.modelsDir || hostPaths().modelsDir),
+        threads: runtime.threads,
+        allowSpinning: runtime.allowSpinning,
+        denormalAsZero: runtime.denormalAsZero,
+      },
+      (why) => this.deps.bus?.emit('face.state', { state: 'failed', detail: why }),
+    );
+    const inference = new PooledInference(opened);
+    const feature = inference.models.feature;
+    if (!feature) {
+      await inference.close();
+      throw new BoothError('BOOTH_ERR_INTERNAL', 'face engine: expected the feature model among the loaded models');
     }
-    this.models = models;
+    this.inferenceImpl = inference;
     this.modelVersion = {
-      id: `faceplugin/${models.feature.info.file}`,
-      sha256: models.feature.info.sha256,
+      id: `faceplugin/${feature.file}`,
+      sha256: feature.sha256,
       recipe: RECIPE,
     };
     this.deps.bus?.emit('face.state', {
       state: 'ready',
-      detail: `${Object.keys(models).length} models, ${runtime.threads} threads`,
+      detail: `${Object.keys(inference.models).length} models, inference ${runtime.inference}, ${runtime.threads} threads`,
     });
   }
 
   async stop(): Promise<void> {
-    const models = this.models;
-    this.models = null;
-    if (models) {
-      await releaseModels(models);
+    const inference = this.inferenceImpl;
+    this.inferenceImpl = null;
+    if (inference) {
+      await inference.close();
       this.deps.bus?.emit('face.state', { state: 'stopped', detail: 'sessions released' });
     }
   }
@@ -153,7 +171,8 @@ export class FaceEngine {
 
   /** Analyses an already decoded image (the enrolment retry pads the decoded photo). */
   async analyseImage(img: RgbImage, purpose: Purpose, decodeMs = 0): Promise<FaceAnalysis> {
-    const models = this.sessions;
+    const inf = this.inference;
+    if (!inf.alive) throw notStarted();
     const s = this.deps.settings;
     const timings: Record<Stage, number> = { decode: decodeMs, detect: 0, landmarks: 0, analyse: 0, total: 0 };
     let t = performance.now();
@@ -162,7 +181,7 @@ export class FaceEngine {
       timings[stage] = now - t;
       t = now;
     };
-    const faces = await detectFaces(models, img, s.detect);
+    const faces = await detectFaces(inf, img, s.detect);
     lap('detect');
     const live = purpose === 'live';
     const choice = chooseFace(faces, img.width, img.height, {
@@ -173,16 +192,30 @@ export class FaceEngine {
     const base = { width: img.width, height: img.height, faces, chosen: choice.index, timings };
     if (!chosen) return { ...base, face: null, reasons: ['no_face'], template: null };
 
-    const points = await landmarks68(models, img, chosen.box);
+    // Every request goes out as soon as its input is ready and is awaited at the end: the
+    // inference runs one model at a time in this order while this thread prepares the next
+    // input. Liveness and pose need only the box, so they are queued behind the landmarks;
+    // the embedding and eyes follow once the landmarks are back.
+    const landmarksRun = landmarks68(inf, img, chosen.box);
+    const livenessRun = live ? livenessScore(inf, img, chosen.box, s.liveness.realIndex) : null;
+    const poseRun = live ? headPose(inf, img, chosen.box) : null;
+    const settle = (p: Promise<unknown> | null) => p?.catch(() => undefined);
+    let points;
+    try {
+      points = await landmarksRun;
+    } catch (err) {
+      await Promise.all([settle(livenessRun), settle(poseRun)]); // no rejection left unhandled
+      throw err;
+    }
     const five = fivePointsFrom68(points);
     lap('landmarks');
     const q = s.quality;
-    // Sequential on purpose: onnxruntime-node runs inference on the calling thread, so
-    // concurrent runs only contend for the same two cores (measured slower, docs/face.md).
-    const embedded = await embedFace(models, img, five, !live && s.match.mirrorReferences);
-    const liveness = live ? await livenessScore(models, img, chosen.box, s.liveness.realIndex) : null;
-    const eyes = live ? await eyeState(models, img, points, s.liveness.eyeOpenIndex, q.eyesClosedBelow) : null;
-    const pose = live ? await headPose(models, img, chosen.box) : null;
+    const [embedded, liveness, eyes, pose] = await Promise.all([
+      embedFace(inf, img, five, !live && s.match.mirrorReferences),
+      livenessRun,
+      live ? eyeState(inf, img, points, s.liveness.eyeOpenIndex, q.eyesClosedBelow) : null,
+      poseRun,
+    ]);
     lap('analyse');
 
     const face = lumaStats(img, chosen.box);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
 import { BoothError } from '../core/errors.js';
+import { flushDenormalWeights } from './onnx-weights.js';
 import { readManifest } from '../../provisioning/models.mjs';
 
 /**
@@ -32,6 +34,8 @@ export interface SessionOptions {
   allowSpinning: boolean;
   /** Flush denormal floats to zero (x86 DAZ/FTZ): see sessionConfig. */
   denormalAsZero: boolean;
+  /** Intra-op threads of particular models, overriding `threads`. */
+  threadsFor?: Partial<Record<ModelName, number>>;
 }
 
 export interface LoadedModel {
@@ -39,7 +43,8 @@ export interface LoadedModel {
   session: ort.InferenceSession;
 }
 
-export type ModelSet = Readonly<Record<ModelName, LoadedModel>>;
+/** The sessions of some or all of the models (an inference lane loads only its own). */
+export type ModelSet = Readonly<Partial<Record<ModelName, LoadedModel>>>;
 
 /** Output order of each model as the engine reads it; checked against the graph at load. */
 const EXPECTED_OUTPUTS: Record<ModelName, readonly string[]> = {
@@ -74,13 +79,20 @@ export function sessionConfig(opts: SessionOptions): ort.InferenceSession.Sessio
  * Loads every model after checking its bytes; throws BOOTH_ERR_MODEL_INTEGRITY naming the bad
  * one. Sessions already created are released when a later model fails (nothing leaks).
  */
-export async function loadModels(modelsDir: string, opts: SessionOptions): Promise<ModelSet> {
+export async function loadModels(
+  modelsDir: string,
+  opts: SessionOptions,
+  names: readonly ModelName[] = MODEL_NAMES,
+): Promise<ModelSet> {
   const manifest = await readManifest(modelsDir).catch((err: unknown) => {
     throw new BoothError('BOOTH_ERR_MODEL_INTEGRITY', `models manifest in ${modelsDir} unreadable`, {}, { cause: err });
   });
   const loaded: LoadedModel[] = [];
   try {
-    for (const name of MODEL_NAMES) loaded.push(await loadOne(modelsDir, manifest, name, sessionConfig(opts)));
+    for (const name of names) {
+      const threads = opts.threadsFor?.[name] ?? opts.threads;
+      loaded.push(await loadOne(modelsDir, manifest, name, sessionConfig({ ...opts, threads })));
+    }
   } catch (err) {
     await Promise.allSettled(loaded.map((m) => m.session.release()));
     throw err;
@@ -108,7 +120,8 @@ async function loadOne(
   const actual = createHash('sha256').update(bytes).digest('hex');
   if (actual !== entry.sha256)
     throw integrity(`sha256 ${actual} differs from the manifest`, { expected: entry.sha256, actual });
-  const session = await ort.InferenceSession.create(bytes, config);
+  // Denormal weights flushed to zero (what DAZ would do): see onnx-weights.ts.
+  const session = await ort.InferenceSession.create(flushDenormalWeights(bytes).bytes, config);
   const want = EXPECTED_OUTPUTS[name];
   if (!want.every((o) => session.outputNames.includes(o))) {
     await session.release();
@@ -129,24 +142,34 @@ async function loadOne(
 
 /** Runs a model on one input tensor and returns its outputs' data in the expected order. */
 export async function runModel(model: LoadedModel, input: Float32Array): Promise<Float32Array[]> {
+  return (await runTimed(model, input)).outputs;
+}
+
+/** `runModel` with the milliseconds spent in `session.run` (the raw inference that bench/face.ts calls the floor). */
+export async function runTimed(
+  model: LoadedModel,
+  input: Float32Array,
+): Promise<{ outputs: Float32Array[]; ms: number }> {
   const tensor = new ort.Tensor('float32', input, model.info.inputShape as number[]);
+  const t0 = performance.now();
   const out = await model.session.run({ [model.info.inputName]: tensor });
-  return model.info.outputNames.map((n) => {
+  const ms = performance.now() - t0;
+  const outputs = model.info.outputNames.map((n) => {
     const t = out[n];
     if (!t) throw new BoothError('BOOTH_ERR_INTERNAL', `model ${model.info.name}: no output ${n}`);
     return t.data as Float32Array;
   });
+  return { outputs, ms };
 }
 
 /** Runs each model a few times on neutral input so the first real frame does not pay for allocation. */
 export async function warmUp(models: ModelSet, rounds = 2): Promise<void> {
-  for (const name of MODEL_NAMES) {
-    const m = models[name];
+  for (const m of Object.values(models)) {
     const size = m.info.inputShape.reduce((a, b) => a * b, 1);
     for (let i = 0; i < rounds; i++) await runModel(m, new Float32Array(size));
   }
 }
 
 export async function releaseModels(models: ModelSet): Promise<void> {
-  await Promise.allSettled(MODEL_NAMES.map((n) => models[n].session.release()));
+  await Promise.allSettled(Object.values(models).map((m) => m.session.release()));
 }

@@ -11,7 +11,7 @@ import {
 } from './detect-post.js';
 import { classProbability, decodePose } from './heads.js';
 import { l2normalise } from './match.js';
-import { runModel, type ModelSet } from './models.js';
+import type { Inference } from './inference.js';
 import {
   boxToAffine,
   invertAffine,
@@ -64,26 +64,35 @@ export const LIVENESS_CROP = 2.7;
 /** Eye crop side as a multiple of the eye's corner-to-corner width. */
 export const EYE_CROP = 1.6;
 
-export function detectInput(img: RgbImage): Float32Array {
-  return warpToTensor(img, letterboxAffine(letterbox(img.width, img.height)), DETECT_SPEC);
+async function outputs(inf: Inference, name: Parameters<Inference['run']>[0], input: Float32Array) {
+  return (await inf.run(name, input)).outputs;
 }
 
-export async function detectFaces(models: ModelSet, img: RgbImage, opts: DecodeOptions): Promise<Detection[]> {
+/** A buffer for a model input from the inference's pool (see Inference.tensor). */
+function take(inf: Inference, spec: TensorSpec): Float32Array {
+  return inf.tensor((spec.channels === 'gray' ? 1 : 3) * spec.width * spec.height);
+}
+
+export function detectInput(img: RgbImage, out?: Float32Array): Float32Array {
+  return warpToTensor(img, letterboxAffine(letterbox(img.width, img.height)), DETECT_SPEC, out);
+}
+
+export async function detectFaces(inf: Inference, img: RgbImage, opts: DecodeOptions): Promise<Detection[]> {
   const lb = letterbox(img.width, img.height);
-  const input = detectInput(img);
-  const [scores, boxes] = await runModel(models.detect, input);
+  const input = detectInput(img, take(inf, DETECT_SPEC));
+  const [scores, boxes] = await outputs(inf, 'detect', input);
   return decodeDetections(scores as Float32Array, boxes as Float32Array, lb, opts);
 }
 
 /** 68 landmarks in image pixels, predicted on the squared face box. */
-export function landmarkInput(img: RgbImage, box: Box): Float32Array {
-  return warpToTensor(img, boxToAffine(squareBox(box), 64, 64), LANDMARK_SPEC);
+export function landmarkInput(img: RgbImage, box: Box, out?: Float32Array): Float32Array {
+  return warpToTensor(img, boxToAffine(squareBox(box), 64, 64), LANDMARK_SPEC, out);
 }
 
-export async function landmarks68(models: ModelSet, img: RgbImage, box: Box): Promise<Point[]> {
+export async function landmarks68(inf: Inference, img: RgbImage, box: Box): Promise<Point[]> {
   const sq = squareBox(box);
-  const input = landmarkInput(img, box);
-  const [out] = await runModel(models.landmark, input);
+  const input = landmarkInput(img, box, take(inf, LANDMARK_SPEC));
+  const [out] = await outputs(inf, 'landmark', input);
   const w = sq.x2 - sq.x1;
   const h = sq.y2 - sq.y1;
   const points: Point[] = [];
@@ -103,19 +112,14 @@ export function alignmentMap(five: FivePoints): Affine {
   return invertAffine(fitSimilarity(five, ARCFACE_REFERENCE));
 }
 
-export function featureInput(img: RgbImage, five: FivePoints): Float32Array {
-  return warpToTensor(img, alignmentMap(five), FEATURE_SPEC);
+export function featureInput(img: RgbImage, five: FivePoints, out?: Float32Array): Float32Array {
+  return warpToTensor(img, alignmentMap(five), FEATURE_SPEC, out);
 }
 
 /** Aligns the face onto the ArcFace reference and returns its L2-normalised embedding. */
-export async function embedFace(
-  models: ModelSet,
-  img: RgbImage,
-  five: FivePoints,
-  mirrored = false,
-): Promise<Embedded> {
+export async function embedFace(inf: Inference, img: RgbImage, five: FivePoints, mirrored = false): Promise<Embedded> {
   const map = alignmentMap(five);
-  const input = warpToTensor(img, map, FEATURE_SPEC);
+  const input = warpToTensor(img, map, FEATURE_SPEC, take(inf, FEATURE_SPEC));
   const gray = new Float32Array(ALIGNED_SIZE * ALIGNED_SIZE);
   const plane = ALIGNED_SIZE * ALIGNED_SIZE;
   for (let i = 0; i < plane; i++)
@@ -123,28 +127,42 @@ export async function embedFace(
       (0.299 * (input[i] as number) + 0.587 * (input[plane + i] as number) + 0.114 * (input[2 * plane + i] as number)) *
         128 +
       127;
-  const [out] = await runModel(models.feature, input);
-  const embedding = l2normalise(out ?? []);
-  if (mirrored) {
-    // Sum with the embedding of the mirrored aligned face: widened the same/different margin
-    // on master.csv (docs/face.md), at the price of a second feature run (used for references).
-    const last = ALIGNED_SIZE - 1;
-    const flip = { a: -map.a, b: map.b, c: map.a * last + map.c, d: -map.d, e: map.e, f: map.d * last + map.f };
-    const [second] = await runModel(models.feature, warpToTensor(img, flip, FEATURE_SPEC));
-    const other = l2normalise(second ?? []);
+  const first = outputs(inf, 'feature', input); // `input` may now belong to the inference thread
+  // Sum with the embedding of the mirrored aligned face: widened the same/different margin
+  // on master.csv (docs/face.md), at the price of a second feature run (used for references).
+  const last = ALIGNED_SIZE - 1;
+  const flip = { a: -map.a, b: map.b, c: map.a * last + map.c, d: -map.d, e: map.e, f: map.d * last + map.f };
+  const second = mirrored
+    ? outputs(inf, 'feature', warpToTensor(img, flip, FEATURE_SPEC, take(inf, FEATURE_SPEC)))
+    : null;
+  const sharpness = laplacianVariance(gray, ALIGNED_SIZE, ALIGNED_SIZE);
+  // Awaited together: a failing run never leaves the other one's rejection unhandled.
+  const [out, mirror] = await Promise.all([first, second]);
+  const embedding = l2normalise(out[0] ?? []);
+  if (mirror) {
+    const other = l2normalise(mirror[0] ?? []);
     for (let i = 0; i < embedding.length; i++) embedding[i] = (embedding[i] as number) + (other[i] as number);
   }
-  return { embedding: l2normalise(embedding), sharpness: laplacianVariance(gray, ALIGNED_SIZE, ALIGNED_SIZE) };
+  return { embedding: l2normalise(embedding), sharpness };
 }
 
 /** Probability of the "real" class of the passive liveness model on one frame. */
-export function livenessInput(img: RgbImage, box: Box, order: ChannelOrder = LIVENESS_SPEC.channels): Float32Array {
+export function livenessInput(
+  img: RgbImage,
+  box: Box,
+  order: ChannelOrder = LIVENESS_SPEC.channels,
+  out?: Float32Array,
+): Float32Array {
   const crop = expandedBox(squareBox(box), LIVENESS_CROP, img.width, img.height);
-  return warpToTensor(img, boxToAffine(crop, 128, 128), { ...LIVENESS_SPEC, channels: order });
+  return warpToTensor(img, boxToAffine(crop, 128, 128), { ...LIVENESS_SPEC, channels: order }, out);
 }
 
-export async function livenessScore(models: ModelSet, img: RgbImage, box: Box, realIndex: number): Promise<number> {
-  const [out] = await runModel(models.liveness, livenessInput(img, box));
+export async function livenessScore(inf: Inference, img: RgbImage, box: Box, realIndex: number): Promise<number> {
+  const [out] = await outputs(
+    inf,
+    'liveness',
+    livenessInput(img, box, LIVENESS_SPEC.channels, take(inf, LIVENESS_SPEC)),
+  );
   return classProbability(out ?? [], realIndex);
 }
 
@@ -165,31 +183,29 @@ export function eyeInputs(img: RgbImage, points: readonly Point[]): [Float32Arra
 
 /** Open probability of each eye (crops around the eye contours, gray 24x24). */
 export async function eyeState(
-  models: ModelSet,
+  inf: Inference,
   img: RgbImage,
   points: readonly Point[],
   openIndex: number,
   closedBelow: number,
 ): Promise<EyeState> {
-  const probs: number[] = [];
-  for (const input of eyeInputs(img, points)) {
-    const [out] = await runModel(models.eye, input);
-    probs.push(classProbability(out ?? [], openIndex));
-  }
-  const [l = 0, r = 0] = probs;
+  // Both requests go out before either is awaited: the second crop is ready when the first run ends.
+  const [left, right] = await Promise.all(eyeInputs(img, points).map((input) => outputs(inf, 'eye', input)));
+  const l = classProbability(left?.[0] ?? [], openIndex);
+  const r = classProbability(right?.[0] ?? [], openIndex);
   return { left: l, right: r, open: Math.max(l, r) >= closedBelow };
 }
 
 /** Head pose from the face box grown by a quarter on each side (Hopenet's crop). */
-export function poseInput(img: RgbImage, box: Box): Float32Array {
+export function poseInput(img: RgbImage, box: Box, out?: Float32Array): Float32Array {
   const sq = squareBox(box);
   const w = sq.x2 - sq.x1;
   const h = sq.y2 - sq.y1;
   const grown = { x1: sq.x1 - w / 4, y1: sq.y1 - h / 4, x2: sq.x2 + w / 4, y2: sq.y2 + h / 4 };
-  return warpToTensor(img, boxToAffine(grown, 224, 224), POSE_SPEC);
+  return warpToTensor(img, boxToAffine(grown, 224, 224), POSE_SPEC, out);
 }
 
-export async function headPose(models: ModelSet, img: RgbImage, box: Box): Promise<HeadPose> {
-  const [yaw, pitch, roll] = await runModel(models.pose, poseInput(img, box));
+export async function headPose(inf: Inference, img: RgbImage, box: Box): Promise<HeadPose> {
+  const [yaw, pitch, roll] = await outputs(inf, 'pose', poseInput(img, box, take(inf, POSE_SPEC)));
   return decodePose(yaw ?? [], pitch ?? [], roll ?? []);
 }

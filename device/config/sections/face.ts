@@ -9,7 +9,13 @@ const obj = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?
   Type.Object(props, { additionalProperties: false, default: {}, ...(description ? { description } : {}) });
 
 export const FaceRuntimeConfig = obj({
-  threads: Type.Integer({ minimum: 1, maximum: 16, default: 2, description: 'intra-op threads per ONNX session' }),
+  threads: Type.Integer({
+    minimum: 1,
+    maximum: 16,
+    default: 2,
+    description:
+      'intra-op threads of a session that runs alone; with inference=split the models that run side by side use one each',
+  }),
   allowSpinning: Type.Boolean({
     default: false,
     description: 'ONNX Runtime spin-waiting; off because sessions sharing 2 cores more than doubled latency with it',
@@ -19,6 +25,11 @@ export const FaceRuntimeConfig = obj({
     description: 'flush denormal floats to zero in ONNX Runtime; the feature model is 5-10x slower without it',
   }),
   modelsDir: Type.String({ default: '', description: 'folder of the .onnx files and manifest.json; empty = models/' }),
+  inference: Type.Union([Type.Literal('split'), Type.Literal('main'), Type.Literal('worker')], {
+    default: 'split',
+    description:
+      'where the models run: split = detector, landmarks, embedding and eyes on the calling thread with liveness and pose beside them on a worker thread (fastest on 2 cores); main = all on the calling thread (least memory); worker = all on one worker thread (event loop never blocked). Measured in docs/face.md',
+  }),
 });
 
 export const FaceDecodeConfig = obj({
@@ -130,3 +141,4 @@ export const FaceConfig = obj({
 });
 
 export type FaceSettings = Static<typeof FaceConfig>;
+export type FaceRuntimeSettings = Static<typeof FaceRuntimeConfig>;

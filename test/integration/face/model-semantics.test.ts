@@ -6,7 +6,6 @@ import { eyeCentres } from '../../../device/face/align.js';
 import { decodeImage } from '../../../device/face/decode.js';
 import type { FaceEngine } from '../../../device/face/engine.js';
 import { softmax } from '../../../device/face/heads.js';
-import { runModel } from '../../../device/face/models.js';
 import { boxToAffine, warpToTensor } from '../../../device/face/raster.js';
 import { headPose, landmarks68, livenessInput } from '../../../device/face/stages.js';
 import type { RgbImage } from '../../../device/face/types.js';
@@ -41,6 +40,9 @@ async function screenReplay(photo: Buffer): Promise<Buffer> {
     .toBuffer();
 }
 
+const run = async (engine: FaceEngine, name: 'eye' | 'liveness' | 'pose', input: Float32Array) =>
+  (await engine.inference.run(name, input)).outputs;
+
 describe('what the model outputs mean', () => {
   let engine: FaceEngine;
   beforeAll(async () => {
@@ -63,7 +65,7 @@ describe('what the model outputs mean', () => {
     for (const name of IMAGES) {
       const f = await face(await frame640(await read(name)));
       if (!f) throw new Error(`${name}: no face`);
-      const points = await landmarks68(engine.sessions, f.img, f.box);
+      const points = await landmarks68(engine.inference, f.img, f.box);
       const { left } = eyeCentres(points);
       const half = (Math.hypot(points[39]!.x - points[36]!.x, points[39]!.y - points[36]!.y) * 1.6) / 2;
       const crop = (cy: number) =>
@@ -72,8 +74,8 @@ describe('what the model outputs mean', () => {
           boxToAffine({ x1: left.x - half, y1: cy - half, x2: left.x + half, y2: cy + half }, 24, 24),
           spec,
         );
-      const pEye = softmax((await runModel(engine.sessions.eye, crop(left.y)))[0]!)[1]!;
-      const pSkin = softmax((await runModel(engine.sessions.eye, crop(left.y + 2.2 * half)))[0]!)[1]!;
+      const pEye = softmax((await run(engine, 'eye', crop(left.y)))[0]!)[1]!;
+      const pSkin = softmax((await run(engine, 'eye', crop(left.y + 2.2 * half)))[0]!)[1]!;
       if (pEye > 0.5) openOnEyes++;
       if (pSkin > 0.5) openOnSkin++;
     }
@@ -94,7 +96,7 @@ describe('what the model outputs mean', () => {
       ] as const) {
         const f = await face(jpeg);
         if (!f) continue;
-        into.push(softmax((await runModel(engine.sessions.liveness, livenessInput(f.img, f.box)))[0]!)[0]!);
+        into.push(softmax((await run(engine, 'liveness', livenessInput(f.img, f.box)))[0]!)[0]!);
       }
     }
     expect(live).toHaveLength(IMAGES.length);
@@ -113,7 +115,7 @@ describe('what the model outputs mean', () => {
       const a = await engine.analyse(jpeg, 'reference');
       const f = await face(jpeg);
       if (!a.face || !f) throw new Error('no face');
-      return headPose(engine.sessions, f.img, f.box);
+      return headPose(engine.inference, f.img, f.box);
     };
     const original = await pose(photo);
     const mirrored = await pose(await sharp(photo).flop().jpeg().toBuffer());
