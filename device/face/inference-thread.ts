@@ -63,7 +63,10 @@ export class ThreadInference implements Inference {
     const worker = new Worker(entry, {
       workerData: opts satisfies WorkerData,
       name: 'face-inference',
+      // Small heaps: the thread holds tensors in flight, not data.
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 },
+      // Not the parent's flags: some (--input-type, --eval) are refused by workers.
+      execArgv: [],
     });
     return new Promise((resolve, reject) => {
       const early = (why: string) => reject(new BoothError('BOOTH_ERR_INTERNAL', `face inference thread: ${why}`));

@@ -1,0 +1,252 @@
+import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isBoothError } from '../../../device/core/errors.js';
+import { EventBus } from '../../../device/core/events.js';
+import { FaceEngine } from '../../../device/face/engine.js';
+import {
+  LocalInference,
+  PooledInference,
+  type Inference,
+  type InferenceOptions,
+} from '../../../device/face/inference.js';
+import { LanedInference, SPLIT_LANES } from '../../../device/face/inference-lanes.js';
+import { ThreadInference } from '../../../device/face/inference-thread.js';
+import { MODEL_NAMES, sessionConfig, type ModelName } from '../../../device/face/models.js';
+import { flushDenormalWeights } from '../../../device/face/onnx-weights.js';
+import { hostPaths, projectDir } from '../../../device/paths.js';
+
+const run = promisify(execFile);
+import { frame640 } from '../../../device/face/variants.js';
+import { defaultSettings, FACES } from './helpers.js';
+
+/**
+ * Every place the models can run answers the same contract: the same outputs as the
+ * reference sessions on the calling thread, requests served in order, the input handed back,
+ * clear errors, and nothing served after close.
+ */
+const models = hostPaths().modelsDir;
+const base: InferenceOptions = { modelsDir: models, threads: 1, allowSpinning: false, denormalAsZero: true };
+const SHAPES: Record<ModelName, number> = {
+  detect: 3 * 240 * 320,
+  landmark: 64 * 64,
+  feature: 3 * 112 * 112,
+  liveness: 3 * 128 * 128,
+  eye: 24 * 24,
+  pose: 3 * 224 * 224,
+};
+/** A deterministic, non-constant input for a model. */
+const input = (name: ModelName, seed = 1) =>
+  Float32Array.from({ length: SHAPES[name] }, (_, i) => Math.sin(i * 0.013 * seed) * 0.8);
+
+const IMPLEMENTATIONS: [string, () => Promise<Inference>][] = [
+  ['calling thread', () => LocalInference.open(base)],
+  ['worker thread', () => ThreadInference.open(base)],
+  ['split lanes', () => LanedInference.open({ ...base, threadsFor: { detect: 2 } }, SPLIT_LANES)],
+  ['pooled worker thread', async () => new PooledInference(await ThreadInference.open(base))],
+];
+
+describe('inference contract', () => {
+  let reference: LocalInference;
+  const expected = new Map<ModelName, Float32Array[]>();
+  beforeAll(async () => {
+    reference = await LocalInference.open({ ...base, threads: 2 });
+    for (const name of MODEL_NAMES) expected.set(name, (await reference.run(name, input(name))).outputs);
+  });
+  afterAll(() => reference.close());
+
+  describe.each(IMPLEMENTATIONS)('%s', (_label, open) => {
+    let inf: Inference;
+    beforeAll(async () => {
+      inf = await open();
+    });
+    afterAll(() => inf.close());
+
+    it('loads every model and gives the outputs of the reference sessions', async () => {
+      expect(Object.keys(inf.models).sort()).toEqual([...MODEL_NAMES].sort());
+      expect(inf.alive).toBe(true);
+      for (const name of MODEL_NAMES) {
+        const r = await inf.run(name, input(name));
+        expect(r.ms).toBeGreaterThan(0);
+        const want = expected.get(name)!;
+        expect(r.outputs).toHaveLength(want.length);
+        r.outputs.forEach((out, k) => {
+          const ref = want[k]!;
+          expect(out).toHaveLength(ref.length);
+          let worst = 0;
+          for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(out[i]! - ref[i]!));
+          expect(worst, `${name} output ${k}`).toBeLessThan(1e-3);
+        });
+      }
+    });
+
+    it('hands the input back, with its values, for reuse', async () => {
+      const sent = input('landmark', 3);
+      const copy = sent.slice();
+      const r = await inf.run('landmark', sent);
+      expect(r.input).toHaveLength(copy.length);
+      expect(r.input).toEqual(copy);
+    });
+
+    it('serves requests made together, each with its own result', async () => {
+      const names: ModelName[] = ['detect', 'liveness', 'landmark', 'pose', 'feature', 'eye', 'eye', 'landmark'];
+      const results = await Promise.all(names.map((n) => inf.run(n, input(n))));
+      results.forEach((r, i) => expect(r.outputs[0]).toHaveLength(expected.get(names[i]!)![0]!.length));
+      // Two eye runs on the same input agree; a result never belongs to another request.
+      expect(results[5]!.outputs[0]).toEqual(results[6]!.outputs[0]);
+      expect(results[2]!.outputs[0]).toEqual(results[7]!.outputs[0]);
+    });
+
+    it('rejects an input of the wrong size with an error and keeps serving', async () => {
+      await expect(inf.run('eye', new Float32Array(10))).rejects.toThrow();
+      const r = await inf.run('eye', input('eye'));
+      expect(r.outputs[0]).toHaveLength(2);
+    });
+  });
+
+  it('after close: not alive, and a run is refused with BOOTH_ERR_NOT_READY', async () => {
+    for (const [label, open] of IMPLEMENTATIONS) {
+      const inf = await open();
+      await inf.close();
+      expect(inf.alive, label).toBe(false);
+      const err = await inf.run('eye', input('eye')).catch((e: unknown) => e);
+      expect(isBoothError(err, 'BOOTH_ERR_NOT_READY'), label).toBe(true);
+    }
+  });
+});
+
+describe('inference on a worker thread', () => {
+  it('a run already posted when the thread dies is rejected; the death is reported once', async () => {
+    const deaths: string[] = [];
+    const inf = await ThreadInference.open(base, (why) => deaths.push(why));
+    const pending = inf.run('pose', input('pose'));
+    // The test reaches the private Worker: nothing else in the booth may kill the thread.
+    await (inf as unknown as { worker: Worker }).worker.terminate();
+    const err = await pending.catch((e: unknown) => e);
+    expect(isBoothError(err, 'BOOTH_ERR_NOT_READY')).toBe(true);
+    expect(inf.alive).toBe(false);
+    expect(deaths).toHaveLength(1);
+    expect(deaths[0]).toMatch(/inference thread exited/);
+    await inf.close(); // closing a dead thread resolves
+  });
+
+  it('a model not loaded in a lane is an internal error, not a hang', async () => {
+    const inf = await ThreadInference.open({ ...base, models: ['eye'] });
+    try {
+      expect(Object.keys(inf.models)).toEqual(['eye']);
+      const err = await inf.run('pose', input('pose')).catch((e: unknown) => e);
+      expect(isBoothError(err, 'BOOTH_ERR_INTERNAL')).toBe(true);
+      expect((err as Error).message).toMatch(/model pose is not loaded/);
+    } finally {
+      await inf.close();
+    }
+  });
+
+  it('an idle thread does not keep the process alive (a CLI that forgets stop() still exits)', async () => {
+    // A separate process on the build: it opens a thread, runs once, never closes, and must end.
+    const script = `
+      const { ThreadInference } = await import(${JSON.stringify(pathToFileURL(join(projectDir(), 'dist/device/face/inference-thread.js')).href)});
+      const inf = await ThreadInference.open(${JSON.stringify({ ...base, models: ['eye'] })});
+      const r = await inf.run('eye', new Float32Array(576));
+      console.log('ran', r.outputs[0].length);
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { timeout: 20_000 });
+    expect(stdout.trim()).toBe('ran 2');
+  });
+});
+
+describe('model integrity in the worker lane', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'booth-face-lane-models-'));
+    await copyFile(join(models, 'manifest.json'), join(dir, 'manifest.json'));
+    for (const f of ['fr_detect', 'fr_landmark', 'fr_feature', 'fr_liveness', 'fr_eye'])
+      await symlink(join(models, `${f}.onnx`), join(dir, `${f}.onnx`));
+    const pose = await readFile(join(models, 'fr_pose.onnx'));
+    pose[pose.length - 50] = (pose[pose.length - 50]! + 1) % 256;
+    await writeFile(join(dir, 'fr_pose.onnx'), pose);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('a tampered model loaded by the worker fails the start with BOOTH_ERR_MODEL_INTEGRITY naming it', async () => {
+    const engine = new FaceEngine({ settings: defaultSettings(), modelsDir: dir });
+    const err = await engine.start().catch((e: unknown) => e);
+    expect(isBoothError(err, 'BOOTH_ERR_MODEL_INTEGRITY')).toBe(true);
+    expect((err as Error).message).toMatch(/model pose: sha256 .* differs from the manifest/);
+    expect(engine.ready).toBe(false);
+  });
+});
+
+describe('engine when its inference thread dies', () => {
+  it('reports face.state failed, is not ready, and refuses frames with BOOTH_ERR_NOT_READY', async () => {
+    const bus = new EventBus();
+    const states: string[] = [];
+    bus.on('test', 'face.state', (e) => states.push(e.state));
+    const engine = new FaceEngine({ settings: defaultSettings((s) => (s.runtime.inference = 'worker')), bus });
+    await engine.start();
+    const frame = await frame640(await readFile(join(FACES, 'img20.jpg')));
+    expect((await engine.analyse(frame, 'live')).face).not.toBeNull();
+    const pooled = engine.inference as unknown as { inner: { worker: Worker } };
+    await pooled.inner.worker.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(states).toEqual(['ready', 'failed']);
+    expect(engine.ready).toBe(false);
+    const err = await engine.analyse(frame, 'live').catch((e: unknown) => e);
+    expect(isBoothError(err, 'BOOTH_ERR_NOT_READY')).toBe(true);
+    await engine.stop();
+  });
+});
+
+describe('pooled inference', () => {
+  it('reuses a handed-back buffer of the same length, keeps at most `keep`, never a detached one', async () => {
+    const inner = await LocalInference.open({ ...base, models: ['eye'] });
+    const pooled = new PooledInference(inner, 2);
+    try {
+      const a = pooled.tensor(SHAPES.eye);
+      a.set(input('eye'));
+      await pooled.run('eye', a);
+      expect(pooled.tensor(SHAPES.eye)).toBe(a); // the same buffer again
+      expect(pooled.tensor(SHAPES.eye)).not.toBe(a); // and now the pool is empty
+      const runs = await Promise.all([1, 2, 3].map((k) => pooled.run('eye', input('eye', k))));
+      const kept = [pooled.tensor(SHAPES.eye), pooled.tensor(SHAPES.eye), pooled.tensor(SHAPES.eye)];
+      expect(runs.map((r) => r.input)).toEqual(expect.arrayContaining([kept[0], kept[1]]));
+      expect(runs.map((r) => r.input)).not.toContain(kept[2]);
+    } finally {
+      await pooled.close();
+    }
+  });
+});
+
+describe('denormal weights flushed at load', () => {
+  it('the feature model gives the same embedding as the file run with DAZ (cosine > 0.99999)', async () => {
+    const ort = await import('onnxruntime-node');
+    const file = await readFile(join(models, 'fr_feature.onnx'));
+    const options = sessionConfig({ threads: 2, allowSpinning: false, denormalAsZero: true });
+    const raw = await ort.InferenceSession.create(file, options);
+    const flushed = await ort.InferenceSession.create(flushDenormalWeights(file).bytes, options);
+    try {
+      for (const seed of [1, 2, 5]) {
+        const feed = { input: new ort.Tensor('float32', input('feature', seed), [1, 3, 112, 112]) };
+        const a = (await raw.run(feed)).output!.data as Float32Array;
+        const b = (await flushed.run(feed)).output!.data as Float32Array;
+        let dot = 0;
+        let na = 0;
+        let nb = 0;
+        for (let i = 0; i < a.length; i++) {
+          dot += a[i]! * b[i]!;
+          na += a[i]! ** 2;
+          nb += b[i]! ** 2;
+        }
+        expect(dot / Math.sqrt(na * nb)).toBeGreaterThan(0.99999);
+      }
+    } finally {
+      await raw.release();
+      await flushed.release();
+    }
+  });
+});
