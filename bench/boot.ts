@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectDir } from '../device/paths.js';
+import { PRODUCTION_ENV } from '../device/systemd/environment.js';
 
 /**
  * Boot footprint of the whole booth as systemd runs it (bin/booth.js start, simulated hardware):
@@ -94,9 +95,8 @@ async function boot(tuning: boolean): Promise<Boot> {
   const child = spawn(
     process.execPath,
     [join(projectDir(), 'bin', 'booth.js'), 'start', '--config', config, '--hardware', 'sim'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    // The environment systemd gives the booth (booth.service Environment=).
+    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...PRODUCTION_ENV } },
   );
   try {
     let base = '';
