@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { FaceRuntimeSettings, FaceSettings } from '../config/sections/face.js';
 import { BoothError } from '../core/errors.js';
@@ -82,10 +83,14 @@ const OPEN_INFERENCE: Record<
 > = {
   main: (opts) => LocalInference.open(opts),
   worker: (opts, onDeath) => ThreadInference.open(opts, onDeath),
-  // Two models at a time on two cores: one intra-op thread each, except the detector, which
-  // runs before the others and alone.
+  // Two models at a time, each with half of the cores (one each on two cores), except the
+  // detector, which runs before the others and alone.
   split: (opts, onDeath) =>
-    LanedInference.open({ ...opts, threads: 1, threadsFor: { detect: opts.threads } }, SPLIT_LANES, onDeath),
+    LanedInference.open(
+      { ...opts, threads: Math.max(1, Math.floor(availableParallelism() / 2)), threadsFor: { detect: opts.threads } },
+      SPLIT_LANES,
+      onDeath,
+    ),
 };
 
 export class FaceEngine {

@@ -14,7 +14,7 @@ export const FaceRuntimeConfig = obj({
     maximum: 16,
     default: 2,
     description:
-      'intra-op threads of a session that runs alone; with inference=split the models that run side by side use one each',
+      'intra-op threads of a session that runs alone; with inference=split the two models that run side by side get half of the cores each',
   }),
   allowSpinning: Type.Boolean({
     default: false,
@@ -127,6 +127,13 @@ export const FaceChallengeConfig = obj({
     maximum: 10_000,
     default: 1000,
     description: 'frames further apart are not consecutive: the challenge restarts',
+  }),
+  sameFaceThreshold: Type.Number({
+    minimum: -1,
+    maximum: 1,
+    default: 0.385,
+    description:
+      'a challenge frame counts only when its best roster identity is the one that matched with at least this cosine score, whatever its quality reasons (closed eyes, turned head); from the measurement in docs/face.md',
   }),
 });
 
