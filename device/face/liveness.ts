@@ -63,7 +63,7 @@ export interface ChallengeRule {
 export interface ChallengeObservation {
   /** Monotonic milliseconds. */
   at: number;
-  /** Exactly one usable face was in the frame. */
+  /** Exactly one face was in the frame (the visit also sets false when it is not the matched person). */
   face: boolean;
   eyes?: EyeState;
   pose?: HeadPose;

@@ -1,4 +1,4 @@
-import { passiveVerdict } from '../face/liveness.js';
+import { passiveVerdict, type ChallengeObservation } from '../face/liveness.js';
 import type { Camera } from '../core/ports.js';
 import { toBoothError } from '../core/errors.js';
 import type { FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
@@ -7,8 +7,11 @@ import type { FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
  * The camera side of a visit: grabs frames while capture is on, has each analysed, shows the
  * result (box, prompt) and decides once `framesToDecide` usable frames agree: the same roster
  * ref with live-looking liveness (verified), or no match (rejected). A second face clears the
- * evidence so far: the decision starts again with one person in the frame. Frames stay in
- * memory; the latest one is kept only for the kiosk's live preview.
+ * evidence so far: the decision starts again with one person in the frame. With active liveness
+ * the match waits for a challenge (blink, turn) tracked over the next frames, and every one of
+ * those frames must show the identity that matched (`challengeFrame`): the action has to be
+ * done by the matched person, not by whoever steps in after a photo of them passed the match.
+ * Frames stay in memory; the latest one is kept only for the kiosk's live preview.
  */
 export type Decision =
   { kind: 'verified'; ref: string; score: number; liveness: number | null } | { kind: 'rejected'; reason: string };
@@ -40,6 +43,26 @@ export function decide(usable: readonly FrameCheck[], liveness: { threshold: num
   if (scores.length > 0 && !verdict.live) return { kind: 'rejected', reason: 'not_live' };
   const score = Math.min(...usable.map((c) => (c.match?.kind === 'match' ? c.match.score : 0)));
   return { kind: 'verified', ref: first.ref, score, liveness: scores.length > 0 ? verdict.score : null };
+}
+
+/**
+ * What the challenge tracker may see of a frame taken while a challenge is pending for `ref`.
+ * The frame counts only when its face is shown to be `ref` (best gallery identity with at least
+ * `sameFace`); anything else (no face, several faces, nobody in the roster, someone else below
+ * the match threshold) is given as "no face", which breaks the consecutive sequence the tracker
+ * needs. 'inconsistent': the frame shows another roster identity at or above the match
+ * threshold (`otherFace`), and the attempt is rejected.
+ */
+export function challengeFrame(
+  check: FrameCheck,
+  ref: string,
+  rule: { sameFace: number; otherFace: number },
+): ChallengeObservation | 'inconsistent' {
+  const c = check.continuity;
+  if (check.match?.kind === 'match' && check.match.ref !== ref) return 'inconsistent';
+  if (c && c.ref !== ref && c.score >= rule.otherFace) return 'inconsistent';
+  if (c && c.ref === ref && c.score >= rule.sameFace) return check.observation;
+  return { at: check.observation.at, face: false };
 }
 
 export class CaptureLoop {
@@ -86,11 +109,12 @@ export class CaptureLoop {
         if (challenge) {
           const prompt = check.faces > 1 ? check.prompt : `challenge-${challenge.tracker.kind}`;
           this.deps.onFrame({ ...check, prompt }, frame.jpeg);
-          if (check.match?.kind === 'match' && check.match.ref !== challenge.pending.ref) {
+          const seen = challengeFrame(check, challenge.pending.ref, this.deps.face.continuity);
+          if (seen === 'inconsistent') {
             finish({ kind: 'rejected', reason: 'inconsistent' });
             break;
           }
-          const state = challenge.tracker.observe(check.observation);
+          const state = challenge.tracker.observe(seen);
           if (state !== 'pending') {
             finish(state === 'passed' ? challenge.pending : { kind: 'rejected', reason: 'challenge' });
             break;

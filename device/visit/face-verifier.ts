@@ -6,7 +6,9 @@ import type { FaceVerifier, FrameCheck, GallerySource, LivenessChallenge } from 
  * FaceVerifier over the face engine. The gallery (one template per reference photo, or the
  * package's own templates when their model version is this engine's) lives in memory only and
  * is dropped by forget() at session close. Frames are analysed as 'live' (all quality gates,
- * liveness); only a usable frame is matched 1:N.
+ * liveness); only a usable frame gets a 1:N decision. Every frame with one face also reports its
+ * best gallery identity and score (`continuity`), whatever its quality reasons: an active
+ * challenge asks for closed eyes and turned heads, which the quality gates refuse.
  */
 export class EngineFaceVerifier implements FaceVerifier {
   private gallery: GalleryEntry[] = [];
@@ -19,6 +21,11 @@ export class EngineFaceVerifier implements FaceVerifier {
   get liveness(): { threshold: number; minFrames: number } {
     const l = this.engine.settings.liveness;
     return { threshold: l.threshold, minFrames: l.minFrames };
+  }
+
+  get continuity(): { sameFace: number; otherFace: number } {
+    const s = this.engine.settings;
+    return { sameFace: s.challenge.sameFaceThreshold, otherFace: s.match.threshold };
   }
 
   async enrol(entries: readonly GallerySource[]): Promise<string[]> {
@@ -69,10 +76,14 @@ export class EngineFaceVerifier implements FaceVerifier {
       prompt: a.reasons[0] ?? null,
       liveness: a.face?.liveness ?? null,
     };
-    if (a.reasons.length > 0 || !a.template) return { ...base, match: null };
+    // The template is made for any detected face, before the quality reasons decide anything.
+    if (!a.template || a.reasons.includes('several_faces')) return { ...base, match: null, continuity: null };
     const d = this.engine.match1toN(a.template, this.gallery);
+    const continuity = d.best ? { ref: d.best.identity, score: d.best.score } : null;
+    if (a.reasons.length > 0) return { ...base, match: null, continuity };
     return {
       ...base,
+      continuity,
       match:
         d.kind === 'match'
           ? { kind: 'match', ref: d.identity, score: d.best.score }

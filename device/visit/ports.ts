@@ -29,6 +29,13 @@ export interface FrameCheck {
   liveness: number | null;
   /** What an active challenge needs from this frame (one usable face, eyes, head pose). */
   observation: ChallengeObservation;
+  /**
+   * Whom this frame's face is closest to, whatever its quality reasons (eyes closed or the head
+   * turned beyond the pose gate are what a challenge asks for): the best gallery identity and its
+   * cosine score. Null without a face, with several faces, or with an empty gallery. During an
+   * active challenge a frame counts only when this names the identity that matched.
+   */
+  continuity: { ref: string; score: number } | null;
 }
 
 /** One active liveness challenge (blink, turn left, turn right) tracked over frames. */
@@ -51,6 +58,12 @@ export interface FaceVerifier {
   newChallenge(): LivenessChallenge;
   /** Liveness rule applied over the frames that agreed. */
   readonly liveness: { threshold: number; minFrames: number };
+  /**
+   * Thresholds on `FrameCheck.continuity` during an active challenge: a frame counts for the
+   * challenge when it names the matched identity with at least `sameFace`; naming another
+   * identity with at least `otherFace` (the match threshold) rejects the attempt.
+   */
+  readonly continuity: { sameFace: number; otherFace: number };
   /** Drops every template (session close). */
   forget(): void;
 }

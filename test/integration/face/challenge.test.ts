@@ -3,8 +3,11 @@ import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { challengeObservation, type FaceEngine } from '../../../device/face/engine.js';
+import { parsePairsCsv } from '../../../device/face/evaluate.js';
+import { cosine } from '../../../device/face/match.js';
 import { frame640 } from '../../../device/face/variants.js';
-import { FACES, startedEngine } from './helpers.js';
+import { closeEyes, idCardOf } from '../visit/challenge-frames.js';
+import { FACES, MASTER, startedEngine } from './helpers.js';
 
 /**
  * The active challenge over real frames and real model outputs. A turning head is played as the
@@ -15,13 +18,14 @@ describe('active liveness challenge on frames', () => {
   let turnedLeft: Buffer;
   let turnedRight: Buffer;
   let still: Buffer;
+  let half: Buffer;
   beforeAll(async () => {
     engine = await startedEngine();
     const couple = await sharp(await readFile(resolve(FACES, 'couple.jpg')))
       .rotate()
       .toBuffer({ resolveWithObject: true });
     // The right half holds one person with the head turned.
-    const half = await sharp(couple.data)
+    half = await sharp(couple.data)
       .extract({
         left: Math.round(couple.info.width / 2),
         top: 0,
@@ -61,6 +65,63 @@ describe('active liveness challenge on frames', () => {
       state = challenge.observe({ ...frame, at });
     expect(state).toBe('expired');
   });
+
+  /**
+   * The data behind face.challenge.sameFaceThreshold (docs/face.md): during a challenge a frame
+   * counts only when it shows the matched person with at least that cosine score against the
+   * reference, though its eyes are closed or its head turned. Every same-person challenge frame
+   * must stay at or above it, every different-person pair below it.
+   */
+  it(
+    'same-face threshold: same-person challenge frames above it, different people below',
+    { timeout: 300_000 },
+    async () => {
+      const T = engine.settings.challenge.sameFaceThreshold;
+      const pairs = parsePairsCsv(await readFile(MASTER, 'utf8'), MASTER);
+      const names = [...new Set(pairs.flatMap((p) => [p.x, p.y]))];
+      const refs = new Map<string, Float32Array[]>(); // original photo and ID-card size
+      const probes = new Map<string, Float32Array[]>(); // open and closed-eye 640x480 frames
+      const template = async (jpeg: Buffer) => {
+        const t = (await engine.analyse(jpeg, 'live')).template;
+        if (!t) throw new Error('no face');
+        return engine.embedding(t);
+      };
+      for (const name of names) {
+        const photo = await readFile(resolve(FACES, name));
+        refs.set(name, [
+          engine.embedding(await engine.enrol(photo)),
+          engine.embedding(await engine.enrol(await idCardOf(engine, photo))),
+        ]);
+        const open = await frame640(photo);
+        probes.set(name, [await template(open), await template(await closeEyes(engine, open))]);
+      }
+      const same: number[] = [];
+      const different: number[] = [];
+      for (const p of pairs)
+        for (const [r, q] of [
+          [p.x, p.y],
+          [p.y, p.x],
+        ] as const)
+          for (const ref of refs.get(r) ?? [])
+            for (const probe of probes.get(q) ?? []) (p.same ? same : different).push(cosine(ref, probe));
+      // The turning head of the challenge above: the man in couple.jpg against his own photo.
+      const couple = [engine.embedding(await engine.enrol(half))];
+      couple.push(engine.embedding(await engine.enrol(await idCardOf(engine, half))));
+      for (const frame of [
+        turnedLeft,
+        turnedRight,
+        await closeEyes(engine, turnedLeft),
+        await closeEyes(engine, turnedRight),
+      ]) {
+        const probe = await template(frame);
+        for (const ref of couple) same.push(cosine(ref, probe));
+        for (const refsOf of refs.values()) for (const ref of refsOf) different.push(cosine(ref, probe));
+      }
+      expect(same).toHaveLength(38 * 2 * 2 * 2 + 4 * 2);
+      expect(Math.min(...same)).toBeGreaterThanOrEqual(T);
+      expect(Math.max(...different)).toBeLessThan(T);
+    },
+  );
 
   it('decides passive liveness on the median of several frames', async () => {
     const scores: number[] = [];

@@ -105,6 +105,7 @@ describe('face decision over frames', () => {
     match,
     liveness,
     observation: { at: 0, face: true },
+    continuity: null,
   });
   const rule = { threshold: 0.5, minFrames: 3 };
   const a = (score: number) => ({ kind: 'match' as const, ref: 'A', score });
