@@ -9,6 +9,11 @@ import type { RgbImage } from './types.js';
  * disk (sharp works on the buffer).
  */
 
+// libvips's operation cache (50 MB, 100 operations by default) keeps results for inputs seen
+// again; every camera frame is new, so it only held memory. Process-wide: the booth's other
+// sharp users (signature PNG, camera check) render unique images too.
+sharp.cache(false);
+
 export interface DecodeLimits {
   /** Refuse images with more pixels than this (checked from the header, before decoding). */
   maxPixels: number;

@@ -63,7 +63,10 @@ export function sessionConfig(opts: SessionOptions): ort.InferenceSession.Sessio
     executionMode: 'sequential',
     intraOpNumThreads: opts.threads,
     interOpNumThreads: 1,
+    // Without ORT's arena the RSS after one visit was lower, but malloc fragmentation grew it by
+    // ~80 MB over 125 frames: the arena stays (docs/face.md).
     enableCpuMemArena: true,
+    enableMemPattern: true,
     extra: {
       session: {
         intra_op: { allow_spinning: opts.allowSpinning ? '1' : '0' },
