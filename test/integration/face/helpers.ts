@@ -1,8 +1,11 @@
-import { resolve } from 'node:path';
+import { copyFile, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileValidator } from '../../../device/core/validate.js';
 import { FaceConfig, type FaceSettings } from '../../../device/config/sections/face.js';
 import { FaceEngine } from '../../../device/face/engine.js';
+import { hostPaths } from '../../../device/paths.js';
 
 /** The shared dataset sits beside the repository (CI clones it as ../shared). */
 export const FACES = resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared/datasets/faces');
@@ -18,4 +21,22 @@ export async function startedEngine(change?: (s: FaceSettings) => void): Promise
   const engine = new FaceEngine({ settings: defaultSettings(change) });
   await engine.start();
   return engine;
+}
+
+const MODEL_FILES = ['detect', 'landmark', 'feature', 'liveness', 'eye', 'pose'];
+
+/**
+ * A temporary models folder: the manifest, the shipped models linked, and `tampered` (a model
+ * name) as a copy with one byte changed. The caller removes the folder.
+ */
+export async function modelsDirWithTampered(tampered: string): Promise<string> {
+  const models = hostPaths().modelsDir;
+  const dir = await mkdtemp(join(tmpdir(), 'booth-face-models-'));
+  await copyFile(join(models, 'manifest.json'), join(dir, 'manifest.json'));
+  for (const name of MODEL_FILES.filter((m) => m !== tampered))
+    await symlink(join(models, `fr_${name}.onnx`), join(dir, `fr_${name}.onnx`));
+  const bytes = await readFile(join(models, `fr_${tampered}.onnx`));
+  bytes[bytes.length - 100] = (bytes[bytes.length - 100]! + 1) % 256; // one byte changed
+  await writeFile(join(dir, `fr_${tampered}.onnx`), bytes);
+  return dir;
 }

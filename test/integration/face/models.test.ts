@@ -1,24 +1,17 @@
-import { copyFile, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBoothError } from '../../../device/core/errors.js';
 import { FaceEngine } from '../../../device/face/engine.js';
 import { hostPaths } from '../../../device/paths.js';
-import { defaultSettings } from './helpers.js';
+import { defaultSettings, modelsDirWithTampered } from './helpers.js';
 
 /** The engine loads only models whose bytes match the manifest. */
 describe('model integrity at start', () => {
   let dir: string;
   const models = hostPaths().modelsDir;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'booth-face-models-'));
-    await copyFile(join(models, 'manifest.json'), join(dir, 'manifest.json'));
-    for (const f of ['fr_detect', 'fr_landmark', 'fr_feature', 'fr_liveness', 'fr_pose'])
-      await symlink(join(models, `${f}.onnx`), join(dir, `${f}.onnx`));
-    const eye = await readFile(join(models, 'fr_eye.onnx'));
-    eye[eye.length - 100] = (eye[eye.length - 100]! + 1) % 256; // one byte changed
-    await writeFile(join(dir, 'fr_eye.onnx'), eye);
+    dir = await modelsDirWithTampered('eye');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
