@@ -116,8 +116,8 @@ export class PooledInference implements Inference {
 
   constructor(
     private readonly inner: Inference,
-    /** Buffers kept per length: enough for the runs of one frame plus an enrolment beside it. */
-    private readonly keep = 4,
+    /** Buffers kept per length: one frame's runs and an enrolment's beside it. */
+    private readonly keep = 2,
   ) {}
 
   get models(): Inference['models'] {
