@@ -7,18 +7,19 @@
  * - "rss": the engine alone analyses every frame; its peak RSS is the engine's.
  * - "timing": per frame, the engine's total, and interleaved with it (so machine load hits
  *   both alike) the raw inference of the same models on the same frame's inputs (session.run
- *   only, one model after another, inputs prepared outside the timing) with sessions of one
- *   and of two intra-op threads on the calling thread. The floor of a frame is the sum over
- *   the models of the faster of the two: the least time these models take run one by one.
- * Both children get the booth's production environment (MALLOC_ARENA_MAX=2, as the systemd
- * unit and `npm start` set it).
+ *   only, one model after another, inputs prepared outside the timing) with sessions of every
+ *   intra-op thread count from one to the number of cores (at most 4) on the calling thread.
+ *   The floor of a frame is the sum over the models of the fastest: the least time these
+ *   models take run one by one. Frames without a face count in neither.
+ * Both children get the booth's production environment (device/systemd/environment.ts, as the
+ * systemd unit and `npm start` set it).
  *
  * npm run bench:face  (BENCH_ROUNDS=N for more rounds; BENCH_FACES=DIR for another dataset;
  * BENCH_INFERENCE=main|worker|split and BENCH_THREADS=N to compare engine configurations)
  */
 import { fork } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -126,10 +127,9 @@ async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>>
   await engine.start();
   const modelsDir = hostPaths().modelsDir;
   const base = { modelsDir, allowSpinning: false, denormalAsZero: true };
-  const reference: Record<string, Inference> = {
-    '1': await LocalInference.open({ ...base, threads: 1 }),
-    '2': await LocalInference.open({ ...base, threads: 2 }),
-  };
+  const threadCounts = Array.from({ length: Math.min(4, Math.max(2, availableParallelism())) }, (_, i) => i + 1);
+  const reference = new Map<number, Inference>();
+  for (const threads of threadCounts) reference.set(threads, await LocalInference.open({ ...base, threads }));
   for (const f of frames) await engine.analyse(f, 'live'); // warm-up round, not counted
 
   const stages: Record<string, number[]> = {};
@@ -138,15 +138,19 @@ async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>>
   const raw: Record<string, number[]> = {};
   const push = (m: Record<string, number[]>, k: string, v: number) => (m[k] ??= []).push(v);
   let usable = 0;
+  let noFace = 0;
   for (let round = 0; round < ROUNDS; round++) {
     for (const jpeg of frames) {
       const a = await engine.analyse(jpeg, 'live');
+      if (!a.face) {
+        noFace++;
+        continue;
+      }
       totals.push(a.timings.total);
       for (const [k, v] of Object.entries(a.timings)) if (k !== 'total') push(stages, k, v);
       if (a.reasons.length === 0) usable++;
-      if (!a.face) continue;
       const img = await decodeImage(jpeg, settings.decode);
-      const points = await landmarks68(reference['2'] as Inference, img, a.face.box);
+      const points = await landmarks68(reference.get(2) as Inference, img, a.face.box);
       const inputs = (): [ModelName, Float32Array][] => {
         const [eyeL, eyeR] = eyeInputs(img, points);
         return [
@@ -159,21 +163,23 @@ async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>>
           ['pose', poseInput(img, a.face!.box)],
         ];
       };
-      const perModel: Record<string, Record<ModelName, number>> = {};
-      // Alternate which thread count goes first, so neither always runs on a warmer cache.
-      const order = round % 2 === 0 ? ['1', '2'] : ['2', '1'];
+      const fastest = Object.fromEntries(MODEL_NAMES.map((n) => [n, Infinity])) as Record<ModelName, number>;
+      // Alternate the order of the thread counts, so none always runs on a warmer cache.
+      const order = round % 2 === 0 ? threadCounts : [...threadCounts].reverse();
       for (const threads of order) {
         const times = Object.fromEntries(MODEL_NAMES.map((n) => [n, 0])) as Record<ModelName, number>;
-        for (const [name, input] of inputs())
-          times[name] += (await (reference[threads] as Inference).run(name, input)).ms;
-        perModel[threads] = times;
-        for (const n of MODEL_NAMES) push(raw, `${n}@${threads}`, times[n]);
+        const inf = reference.get(threads) as Inference;
+        for (const [name, input] of inputs()) times[name] += (await inf.run(name, input)).ms;
+        for (const n of MODEL_NAMES) {
+          push(raw, `${n}@${threads}`, times[n]);
+          fastest[n] = Math.min(fastest[n], times[n]);
+        }
       }
-      floors.push(MODEL_NAMES.reduce((sum, n) => sum + Math.min(perModel['1']![n], perModel['2']![n]), 0));
+      floors.push(MODEL_NAMES.reduce((sum, n) => sum + fastest[n], 0));
     }
   }
   await engine.stop();
-  await Promise.all(Object.values(reference).map((r) => r.close()));
+  await Promise.all([...reference.values()].map((r) => r.close()));
   const total = stats(totals);
   const floor = stats(floors);
   return {
@@ -183,6 +189,8 @@ async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>>
     rawInferenceMs: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, stats(v)])),
     ratioP50: Math.round((total.p50 / floor.p50) * 100) / 100,
     usableFrames: `${usable}/${totals.length}`,
+    framesWithoutFace: noFace,
+    floorThreadCounts: threadCounts,
   };
 }
 

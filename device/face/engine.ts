@@ -16,7 +16,7 @@ import {
   type PassiveVerdict,
 } from './liveness.js';
 import { cosine, decide, type Candidate, type MatchDecision } from './match.js';
-import { LocalInference, PooledInference, type Inference, type InferenceOptions } from './inference.js';
+import { awaitedLater, LocalInference, PooledInference, type Inference, type InferenceOptions } from './inference.js';
 import { LanedInference, SPLIT_LANES } from './inference-lanes.js';
 import { ThreadInference } from './inference-thread.js';
 import { qualityReasons, type QualityReason } from './quality.js';
@@ -201,17 +201,12 @@ export class FaceEngine {
     // inference runs one model at a time in this order while this thread prepares the next
     // input. Liveness and pose need only the box, so they are queued behind the landmarks;
     // the embedding and eyes follow once the landmarks are back.
-    const landmarksRun = landmarks68(inf, img, chosen.box);
-    const livenessRun = live ? livenessScore(inf, img, chosen.box, s.liveness.realIndex) : null;
-    const poseRun = live ? headPose(inf, img, chosen.box) : null;
-    const settle = (p: Promise<unknown> | null) => p?.catch(() => undefined);
-    let points;
-    try {
-      points = await landmarksRun;
-    } catch (err) {
-      await Promise.all([settle(livenessRun), settle(poseRun)]); // no rejection left unhandled
-      throw err;
-    }
+    // Each is marked handled at once: if the worker dies while this thread still runs the
+    // landmarks, the worker's rejections must not count as unhandled (Node ends the process).
+    const landmarksRun = awaitedLater(landmarks68(inf, img, chosen.box));
+    const livenessRun = live ? awaitedLater(livenessScore(inf, img, chosen.box, s.liveness.realIndex)) : null;
+    const poseRun = live ? awaitedLater(headPose(inf, img, chosen.box)) : null;
+    const points = await landmarksRun;
     const five = fivePointsFrom68(points);
     lap('landmarks');
     const q = s.quality;

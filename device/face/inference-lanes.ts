@@ -40,8 +40,8 @@ export class LanedInference implements Inference {
   }
 
   /**
-   * Opens every lane at once (their models load in parallel). If any lane fails, the others
-   * are closed and the first failure in lane order is thrown (an integrity error names its model).
+   * Opens the lanes one after the other. If one fails, those already open are closed and its
+   * failure is thrown (an integrity error names its model).
    */
   static async open(
     opts: InferenceOptions,

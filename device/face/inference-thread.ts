@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { BoothError } from '../core/errors.js';
+import { BoothError, toBoothError } from '../core/errors.js';
 import { projectDir } from '../paths.js';
 import { notRunning, type Inference, type InferenceOptions, type InferenceRun } from './inference.js';
 import { fromWire, type FromWorker, type ToWorker, type WorkerData } from './inference-protocol.js';
@@ -96,14 +96,28 @@ export class ThreadInference implements Inference {
 
   run(name: ModelName, input: Float32Array): Promise<InferenceRun> {
     if (!this.alive) return Promise.reject(notRunning(this.dead ?? 'inference closed'));
+    // A buffer already handed to a run is detached (length 0): Node drops a message that
+    // transfers it without an error, which would leave this run pending for ever.
+    if (input.byteLength === 0)
+      return Promise.reject(
+        new BoothError(
+          'BOOTH_ERR_INTERNAL',
+          `face inference: the ${name} input is empty or was already handed to a run`,
+        ),
+      );
     const id = this.nextId++;
     // Hand the buffer over instead of copying it; a view into a larger buffer is copied first.
     const own = input.byteOffset === 0 && input.byteLength === input.buffer.byteLength ? input : input.slice();
     const message: ToWorker = { type: 'run', id, name, input: own };
     return new Promise((resolve, reject) => {
+      try {
+        this.worker.postMessage(message, [own.buffer as ArrayBuffer]);
+      } catch (err) {
+        reject(toBoothError(err));
+        return;
+      }
       if (this.pending.size === 0) this.worker.ref(); // keep the process alive while a run is out
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage(message, [own.buffer as ArrayBuffer]);
     });
   }
 
@@ -114,7 +128,8 @@ export class ThreadInference implements Inference {
   close(): Promise<void> {
     this.closing ??= new Promise<void>((resolve) => {
       if (this.dead) return resolve();
-      // Runs already posted still finish; a thread that does not say 'closed' is terminated.
+      // Runs already posted still finish (the worker's LocalInference drains its queue before
+      // it releases the sessions); a thread that does not exit within 5 s is terminated.
       this.worker.ref();
       const timer = setTimeout(() => void this.worker.terminate(), 5000);
       this.worker.once('exit', () => {

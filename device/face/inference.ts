@@ -36,8 +36,9 @@ export interface Inference {
   /** False once closed or, for a thread, once the thread has died. */
   readonly alive: boolean;
   /**
-   * Runs one model. Requests are served one at a time in the order they were made. The input
-   * may be handed over to another thread: do not read it after the call.
+   * Runs one model. Requests for the models of one thread are served one at a time in the
+   * order they were made (split lanes run two threads at once). The input may be handed over
+   * to another thread: do not read or pass it again after the call.
    */
   run(name: ModelName, input: Float32Array): Promise<InferenceRun>;
   /** A buffer of `length` floats for an input tensor (contents unspecified: write all of it). */
@@ -51,6 +52,16 @@ export interface InferenceOptions extends SessionOptions {
   models?: readonly ModelName[];
 }
 
+/**
+ * Marks a promise that is awaited later as handled now, so that a rejection before that (a
+ * worker that dies while this thread is busy) is not an unhandled rejection, which ends a Node
+ * process. Awaiting the returned promise still throws the error.
+ */
+export function awaitedLater<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
 export function notRunning(why: string): BoothError {
   return new BoothError('BOOTH_ERR_NOT_READY', `face engine: expected its models to be loaded (${why})`);
 }
@@ -61,6 +72,7 @@ export class LocalInference implements Inference {
   readonly models: Readonly<Partial<Record<ModelName, ModelInfo>>>;
   /** Serialises runs so that each `ms` measures one inference, not a queue. */
   private queue: Promise<unknown> = Promise.resolve();
+  private closing = false;
 
   private constructor(sessions: ModelSet) {
     this.sessions = sessions;
@@ -79,10 +91,11 @@ export class LocalInference implements Inference {
   }
 
   get alive(): boolean {
-    return this.sessions !== null;
+    return this.sessions !== null && !this.closing;
   }
 
   run(name: ModelName, input: Float32Array): Promise<InferenceRun> {
+    if (this.closing) return Promise.reject(notRunning('inference closed'));
     const next = this.queue.then(async () => {
       if (!this.sessions) throw notRunning('inference closed');
       const model = this.sessions[name];
@@ -98,9 +111,11 @@ export class LocalInference implements Inference {
   }
 
   async close(): Promise<void> {
+    // Runs already requested finish; later ones are refused (run() checks `closing`).
+    this.closing = true;
+    await this.queue;
     const sessions = this.sessions;
     this.sessions = null;
-    await this.queue;
     if (sessions) await releaseModels(sessions);
   }
 }

@@ -11,7 +11,7 @@ import {
 } from './detect-post.js';
 import { classProbability, decodePose } from './heads.js';
 import { l2normalise } from './match.js';
-import type { Inference } from './inference.js';
+import { awaitedLater, type Inference } from './inference.js';
 import {
   boxToAffine,
   invertAffine,
@@ -127,7 +127,8 @@ export async function embedFace(inf: Inference, img: RgbImage, five: FivePoints,
       (0.299 * (input[i] as number) + 0.587 * (input[plane + i] as number) + 0.114 * (input[2 * plane + i] as number)) *
         128 +
       127;
-  const first = outputs(inf, 'feature', input); // `input` may now belong to the inference thread
+  // `input` may now belong to the inference thread; `first` is awaited below, after more work.
+  const first = awaitedLater(outputs(inf, 'feature', input));
   // Sum with the embedding of the mirrored aligned face: widened the same/different margin
   // on master.csv (docs/face.md), at the price of a second feature run (used for references).
   const last = ALIGNED_SIZE - 1;

@@ -9,7 +9,7 @@
  * (docs/face.md).
  *
  * NODE_OPTIONS=--max-semi-space-size=4: V8's young generation at 4 MB semi-spaces instead of
- * 16: the booth's RSS after one visit fell from 340 to 323 MB (317 to 292 without Node-RED)
+ * 16: the booth's RSS after one visit fell from 340 to 319 MB (317 to 296 without Node-RED)
  * with the same visit time and face speed (docs/tuning.md).
  *
  * Both must be set before the process starts, so they cannot live in config.

@@ -92,13 +92,41 @@ describe('inference contract', () => {
       expect(r.input).toEqual(copy);
     });
 
-    it('serves requests made together, each with its own result', async () => {
-      const names: ModelName[] = ['detect', 'liveness', 'landmark', 'pose', 'feature', 'eye', 'eye', 'landmark'];
-      const results = await Promise.all(names.map((n) => inf.run(n, input(n))));
-      results.forEach((r, i) => expect(r.outputs[0]).toHaveLength(expected.get(names[i]!)![0]!.length));
-      // Two eye runs on the same input agree; a result never belongs to another request.
-      expect(results[5]!.outputs[0]).toEqual(results[6]!.outputs[0]);
-      expect(results[2]!.outputs[0]).toEqual(results[7]!.outputs[0]);
+    it('serves requests made together, each with the result of its own input', async () => {
+      // Same models with different inputs: a result handed to the wrong request shows.
+      const asked: [ModelName, number][] = [
+        ['eye', 2],
+        ['liveness', 2],
+        ['landmark', 2],
+        ['eye', 3],
+        ['pose', 2],
+        ['landmark', 3],
+        ['detect', 2],
+        ['eye', 4],
+      ];
+      const results = await Promise.all(asked.map(([n, seed]) => inf.run(n, input(n, seed))));
+      for (const [i, [name, seed]] of asked.entries()) {
+        const want = (await reference.run(name, input(name, seed))).outputs[0]!;
+        const got = results[i]!.outputs[0]!;
+        let worst = 0;
+        for (let k = 0; k < want.length; k++) worst = Math.max(worst, Math.abs(got[k]! - want[k]!));
+        expect(worst, `request ${i}: ${name} seed ${seed}`).toBeLessThan(1e-3);
+      }
+      expect(results[0]!.outputs[0]).not.toEqual(results[3]!.outputs[0]); // the seeds do differ
+    });
+
+    it('refuses an input already handed to a run, instead of hanging', async () => {
+      const once = input('eye', 5);
+      await inf.run('eye', once);
+      const again = await Promise.race([
+        inf.run('eye', once).then(
+          () => 'served',
+          (e: unknown) => (isBoothError(e) ? e.code : String(e)),
+        ),
+        new Promise((r) => setTimeout(() => r('hung'), 5000)),
+      ]);
+      // A thread that received the buffer detached it: refused. The calling thread kept it: served.
+      expect(['served', 'BOOTH_ERR_INTERNAL']).toContain(again);
     });
 
     it('rejects an input of the wrong size with an error and keeps serving', async () => {
@@ -199,6 +227,51 @@ describe('engine when its inference thread dies', () => {
     const err = await engine.analyse(frame, 'live').catch((e: unknown) => e);
     expect(isBoothError(err, 'BOOTH_ERR_NOT_READY')).toBe(true);
     await engine.stop();
+  });
+});
+
+describe('engine in split lanes when the worker lane dies mid-frame', () => {
+  it('the frame fails with BOOTH_ERR_NOT_READY, no rejection is left unhandled, face.state says failed', async () => {
+    const bus = new EventBus();
+    const states: string[] = [];
+    bus.on('test', 'face.state', (e) => states.push(e.state));
+    const engine = new FaceEngine({ settings: defaultSettings((s) => (s.runtime.inference = 'split')), bus });
+    await engine.start();
+    const frame = await frame640(await readFile(join(FACES, 'img20.jpg')));
+    expect((await engine.analyse(frame, 'live')).face).not.toBeNull();
+    const laned = (engine.inference as unknown as { inner: { lanes: { worker?: Worker }[] } }).inner;
+    const worker = laned.lanes.find((l) => l.worker)!.worker!;
+    // The death arrives when liveness has been posted and this thread is about to run the
+    // landmarks: the window where nothing awaits the worker's promises yet.
+    const post = worker.postMessage.bind(worker);
+    let injected = false;
+    const results = new Promise<void>((resolve) => {
+      let n = 0;
+      worker.on('message', () => ++n === 2 && resolve()); // liveness and pose still finish there
+    });
+    worker.postMessage = (message: unknown, transfer?: readonly ArrayBuffer[]) => {
+      post(message, transfer as ArrayBuffer[]);
+      if (!injected) {
+        injected = true;
+        queueMicrotask(() => worker.emit('exit', 1));
+      }
+    };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => unhandled.push(e);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const err = await engine.analyse(frame, 'live').catch((e: unknown) => e);
+      expect(isBoothError(err, 'BOOTH_ERR_NOT_READY')).toBe(true);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+      expect(states).toEqual(['ready', 'failed']);
+      expect(engine.ready).toBe(false);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+      await results; // the real thread is idle again before it is stopped
+      await worker.terminate();
+      await engine.stop();
+    }
   });
 });
 
