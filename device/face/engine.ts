@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { FaceRuntimeSettings, FaceSettings } from '../config/sections/face.js';
-import { BoothError } from '../core/errors.js';
+import { BoothError, toBoothError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import { hostPaths } from '../paths.js';
 import { fivePointsFrom68, interEyeDistance } from './align.js';
@@ -93,9 +93,15 @@ const OPEN_INFERENCE: Record<
     ),
 };
 
+/** Wait before loading the models again after an inference thread died. */
+export const RESTART_DELAY_MS = 2000;
+
 export class FaceEngine {
   private inferenceImpl: Inference | null = null;
   private modelVersion: ModelVersion | null = null;
+  private starting: Promise<void> | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(private readonly deps: FaceEngineDeps) {}
 
@@ -119,8 +125,17 @@ export class FaceEngine {
     return this.inferenceImpl;
   }
 
-  async start(): Promise<void> {
-    if (this.inferenceImpl) return;
+  /** Loads, verifies and warms the models once (later calls wait for or reuse that). */
+  start(): Promise<void> {
+    this.stopped = false;
+    if (this.inferenceImpl) return Promise.resolve();
+    this.starting ??= this.open().finally(() => {
+      this.starting = null;
+    });
+    return this.starting;
+  }
+
+  private async open(): Promise<void> {
     const { runtime } = this.deps.settings;
     const opened = await OPEN_INFERENCE[runtime.inference](
       {
@@ -129,12 +144,13 @@ export class FaceEngine {
         allowSpinning: runtime.allowSpinning,
         denormalAsZero: runtime.denormalAsZero,
       },
-      (why) => this.deps.bus?.emit('face.state', { state: 'failed', detail: why }),
+      (why) => this.lost(why),
     );
     const inference = new PooledInference(opened);
     const feature = inference.models.feature;
-    if (!feature) {
+    if (!feature || this.stopped) {
       await inference.close();
+      if (this.stopped) return;
       throw new BoothError('BOOTH_ERR_INTERNAL', 'face engine: expected the feature model among the loaded models');
     }
     this.inferenceImpl = inference;
@@ -149,7 +165,32 @@ export class FaceEngine {
     });
   }
 
+  /**
+   * An inference thread died (it should not; a worker over its heap limit would): frames are
+   * refused with BOOTH_ERR_NOT_READY, `face.state` says failed, and the models are loaded
+   * again after RESTART_DELAY_MS, so the booth recovers without a service restart.
+   */
+  private lost(why: string): void {
+    const dead = this.inferenceImpl;
+    if (!dead || dead.alive) return; // an inference already replaced
+    this.inferenceImpl = null;
+    this.deps.bus?.emit('face.state', { state: 'failed', detail: `${why}; loading the models again` });
+    void dead.close().catch(() => undefined); // releases the lanes that still live
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopped) return;
+      this.start().catch((err: unknown) =>
+        this.deps.bus?.emit('face.state', { state: 'failed', detail: `restart failed: ${toBoothError(err).message}` }),
+      );
+    }, RESTART_DELAY_MS);
+    this.restartTimer.unref();
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    await this.starting?.catch(() => undefined);
     const inference = this.inferenceImpl;
     this.inferenceImpl = null;
     if (inference) {

@@ -7,7 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBoothError } from '../../../device/core/errors.js';
 import { EventBus } from '../../../device/core/events.js';
-import { FaceEngine } from '../../../device/face/engine.js';
+import { FaceEngine, RESTART_DELAY_MS } from '../../../device/face/engine.js';
 import {
   LocalInference,
   PooledInference,
@@ -211,22 +211,42 @@ describe('model integrity in the worker lane', () => {
 });
 
 describe('engine when its inference thread dies', () => {
-  it('reports face.state failed, is not ready, and refuses frames with BOOTH_ERR_NOT_READY', async () => {
+  it('reports face.state failed, refuses frames with BOOTH_ERR_NOT_READY, then loads the models again', async () => {
     const bus = new EventBus();
     const states: string[] = [];
+    const next = (state: string) =>
+      new Promise<void>((resolve) => bus.on('test', 'face.state', (e) => e.state === state && resolve()));
     bus.on('test', 'face.state', (e) => states.push(e.state));
     const engine = new FaceEngine({ settings: defaultSettings((s) => (s.runtime.inference = 'worker')), bus });
     await engine.start();
     const frame = await frame640(await readFile(join(FACES, 'img20.jpg')));
     expect((await engine.analyse(frame, 'live')).face).not.toBeNull();
     const pooled = engine.inference as unknown as { inner: { worker: Worker } };
-    await pooled.inner.worker.terminate();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(states).toEqual(['ready', 'failed']);
+    const failed = next('failed');
+    await pooled.inner.worker.terminate(); // idle: no native run in progress
+    await failed;
     expect(engine.ready).toBe(false);
     const err = await engine.analyse(frame, 'live').catch((e: unknown) => e);
     expect(isBoothError(err, 'BOOTH_ERR_NOT_READY')).toBe(true);
+    await next('ready'); // after RESTART_DELAY_MS, with a new thread
+    expect(engine.ready).toBe(true);
+    expect((await engine.analyse(frame, 'live')).face).not.toBeNull();
     await engine.stop();
+    expect(states).toEqual(['ready', 'failed', 'ready', 'stopped']);
+  });
+
+  it('stop() during the wait cancels the restart', async () => {
+    const bus = new EventBus();
+    const states: string[] = [];
+    bus.on('test', 'face.state', (e) => states.push(e.state));
+    const engine = new FaceEngine({ settings: defaultSettings((s) => (s.runtime.inference = 'worker')), bus });
+    await engine.start();
+    await (engine.inference as unknown as { inner: { worker: Worker } }).inner.worker.terminate();
+    await new Promise((r) => setTimeout(r, 50));
+    await engine.stop();
+    await new Promise((r) => setTimeout(r, RESTART_DELAY_MS + 500));
+    expect(states).toEqual(['ready', 'failed']);
+    expect(engine.ready).toBe(false);
   });
 });
 
