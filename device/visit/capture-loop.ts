@@ -9,9 +9,11 @@ import type { FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
  * ref with live-looking liveness (verified), or no match (rejected). A second face clears the
  * evidence so far: the decision starts again with one person in the frame. With active liveness
  * the match waits for a challenge (blink, turn) tracked over the next frames, and every one of
- * those frames must show the identity that matched (`challengeFrame`): the action has to be
- * done by the matched person, not by whoever steps in after a photo of them passed the match.
- * Frames stay in memory; the latest one is kept only for the kiosk's live preview.
+ * those frames must show the face of the frames that matched (`challengeFrame`, compared with
+ * their live templates, which the verifier keeps only until the challenge ends or capture
+ * stops): the action has to be done by the person who matched, not by whoever steps in after a
+ * photo of them passed the match. Frames stay in memory; the latest one is kept only for the
+ * kiosk's live preview.
  */
 export type Decision =
   { kind: 'verified'; ref: string; score: number; liveness: number | null } | { kind: 'rejected'; reason: string };
@@ -47,21 +49,21 @@ export function decide(usable: readonly FrameCheck[], liveness: { threshold: num
 
 /**
  * What the challenge tracker may see of a frame taken while a challenge is pending for `ref`.
- * The frame counts only when its face is shown to be `ref` (best gallery identity with at least
- * `sameFace`); anything else (no face, several faces, nobody in the roster, someone else below
- * the match threshold) is given as "no face", which breaks the consecutive sequence the tracker
- * needs. 'inconsistent': the frame shows another roster identity at or above the match
- * threshold (`otherFace`), and the attempt is rejected.
+ * The frame counts only when its face is the face of the frames that gave the passive match
+ * (`session`, cosine with their live templates, at least `sameSession`); anything else (no face,
+ * several faces, a weaker score) is given as "no face", which breaks the consecutive sequence
+ * the tracker needs. 'inconsistent': the frame shows another roster identity at or above the
+ * match threshold (`otherFace`), and the attempt is rejected.
  */
 export function challengeFrame(
   check: FrameCheck,
   ref: string,
-  rule: { sameFace: number; otherFace: number },
+  rule: { sameSession: number; otherFace: number },
 ): ChallengeObservation | 'inconsistent' {
   const c = check.continuity;
   if (check.match?.kind === 'match' && check.match.ref !== ref) return 'inconsistent';
   if (c && c.ref !== ref && c.score >= rule.otherFace) return 'inconsistent';
-  if (c && c.ref === ref && c.score >= rule.sameFace) return check.observation;
+  if (check.session !== null && check.session >= rule.sameSession) return check.observation;
   return { at: check.observation.at, face: false };
 }
 
@@ -93,11 +95,22 @@ export class CaptureLoop {
   }
 
   private async run(): Promise<void> {
+    try {
+      await this.frames();
+    } finally {
+      // Capture stopped (or the loop ended) with a challenge pending: drop its live templates.
+      this.deps.face.endChallenge();
+    }
+  }
+
+  private async frames(): Promise<void> {
     let usable: FrameCheck[] = [];
     // Active liveness: the passive decision waits here until the challenge passes or expires.
     let challenge: { pending: Extract<Decision, { kind: 'verified' }>; tracker: LivenessChallenge } | null = null;
     const finish = (d: Decision) => {
       this.running = false;
+      // Any live templates kept for a challenge go before anyone hears of the decision.
+      this.deps.face.endChallenge();
       this.deps.onDecision(d);
     };
     while (this.running) {
@@ -125,9 +138,10 @@ export class CaptureLoop {
           else if (check.match) usable.push(check);
           if (usable.length >= this.deps.framesToDecide) {
             const d = decide(usable, this.deps.face.liveness);
+            const decidedBy = usable;
             usable = [];
             if (d.kind === 'verified' && this.deps.activeLiveness()) {
-              challenge = { pending: d, tracker: this.deps.face.newChallenge() };
+              challenge = { pending: d, tracker: this.deps.face.newChallenge(decidedBy) };
             } else {
               finish(d);
               break;

@@ -1,4 +1,5 @@
 import { challengeObservation, type FaceEngine, type GalleryEntry } from '../face/engine.js';
+import { cosine } from '../face/match.js';
 import type { Template } from '../face/template.js';
 import type { FaceVerifier, FrameCheck, GallerySource, LivenessChallenge } from './ports.js';
 
@@ -9,9 +10,17 @@ import type { FaceVerifier, FrameCheck, GallerySource, LivenessChallenge } from 
  * liveness); only a usable frame gets a 1:N decision. Every frame with one face also reports its
  * best gallery identity and score (`continuity`), whatever its quality reasons: an active
  * challenge asks for closed eyes and turned heads, which the quality gates refuse.
+ *
+ * Live templates for the active challenge: the embedding of a frame with a 1:N match is attached
+ * to its FrameCheck object in a WeakMap (it dies with the object, which the capture loop drops
+ * after the decision). newChallenge(decidedBy) copies those of the deciding frames into `kept`;
+ * while they are kept, every frame reports its best cosine with them (`session`). endChallenge()
+ * and forget() drop them. Nothing of them is logged, emitted or returned.
  */
 export class EngineFaceVerifier implements FaceVerifier {
   private gallery: GalleryEntry[] = [];
+  private readonly live = new WeakMap<FrameCheck, Float32Array>();
+  private kept: Float32Array[] = [];
 
   constructor(
     private readonly engine: FaceEngine,
@@ -23,9 +32,14 @@ export class EngineFaceVerifier implements FaceVerifier {
     return { threshold: l.threshold, minFrames: l.minFrames };
   }
 
-  get continuity(): { sameFace: number; otherFace: number } {
+  get continuity(): { sameSession: number; otherFace: number } {
     const s = this.engine.settings;
-    return { sameFace: s.challenge.sameFaceThreshold, otherFace: s.match.threshold };
+    return { sameSession: s.challenge.sameSessionThreshold, otherFace: s.match.threshold };
+  }
+
+  /** How many live templates are kept for a pending challenge (0 once it has ended). */
+  get held(): number {
+    return this.kept.length;
   }
 
   async enrol(entries: readonly GallerySource[]): Promise<string[]> {
@@ -61,8 +75,17 @@ export class EngineFaceVerifier implements FaceVerifier {
     return [...new Set(gallery.map((g) => g.identity))];
   }
 
-  newChallenge(): LivenessChallenge {
+  newChallenge(decidedBy: readonly FrameCheck[]): LivenessChallenge {
+    // Without a kept template no frame can count: the challenge then expires (fails closed).
+    this.kept = decidedBy.flatMap((c) => {
+      const e = this.live.get(c);
+      return e ? [e] : [];
+    });
     return this.engine.newChallenge();
+  }
+
+  endChallenge(): void {
+    this.kept = [];
   }
 
   async check(jpeg: Buffer, at: number): Promise<FrameCheck> {
@@ -77,21 +100,28 @@ export class EngineFaceVerifier implements FaceVerifier {
       liveness: a.face?.liveness ?? null,
     };
     // The template is made for any detected face, before the quality reasons decide anything.
-    if (!a.template || a.reasons.includes('several_faces')) return { ...base, match: null, continuity: null };
+    if (!a.template || a.reasons.includes('several_faces'))
+      return { ...base, match: null, continuity: null, session: null };
     const d = this.engine.match1toN(a.template, this.gallery);
     const continuity = d.best ? { ref: d.best.identity, score: d.best.score } : null;
-    if (a.reasons.length > 0) return { ...base, match: null, continuity };
-    return {
+    const embedding = this.engine.embedding(a.template, 'probe template');
+    const session = this.kept.length > 0 ? Math.max(...this.kept.map((k) => cosine(embedding, k))) : null;
+    if (a.reasons.length > 0) return { ...base, match: null, continuity, session };
+    const check: FrameCheck = {
       ...base,
       continuity,
+      session,
       match:
         d.kind === 'match'
           ? { kind: 'match', ref: d.identity, score: d.best.score }
           : { kind: 'unknown', reason: d.reason, score: d.best?.score ?? null },
     };
+    if (d.kind === 'match') this.live.set(check, embedding);
+    return check;
   }
 
   forget(): void {
     this.gallery = [];
+    this.kept = [];
   }
 }

@@ -33,9 +33,17 @@ export interface FrameCheck {
    * Whom this frame's face is closest to, whatever its quality reasons (eyes closed or the head
    * turned beyond the pose gate are what a challenge asks for): the best gallery identity and its
    * cosine score. Null without a face, with several faces, or with an empty gallery. During an
-   * active challenge a frame counts only when this names the identity that matched.
+   * active challenge a frame naming another identity at or above the match threshold rejects
+   * the attempt.
    */
   continuity: { ref: string; score: number } | null;
+  /**
+   * While a challenge is pending: the best cosine score of this frame's face (whatever its
+   * quality reasons) against the live templates of the frames that gave the passive match
+   * (`FaceVerifier.newChallenge`). Null without a face, with several faces, or with no
+   * challenge pending. A challenge frame counts only with at least `continuity.sameSession`.
+   */
+  session: number | null;
 }
 
 /** One active liveness challenge (blink, turn left, turn right) tracked over frames. */
@@ -55,16 +63,23 @@ export interface FaceVerifier {
   enrol(entries: readonly GallerySource[]): Promise<string[]>;
   /** `at`: monotonic time the frame was taken. */
   check(jpeg: Buffer, at: number): Promise<FrameCheck>;
-  newChallenge(): LivenessChallenge;
+  /**
+   * Starts an active challenge for the passive decision made by `decidedBy` (the usable frames
+   * that matched). The verifier keeps those frames' live templates, in memory only, and reports
+   * each later frame's similarity to them (`FrameCheck.session`) until endChallenge().
+   */
+  newChallenge(decidedBy: readonly FrameCheck[]): LivenessChallenge;
+  /** Drops the live templates kept for the challenge (passed, expired, rejected, capture stopped). */
+  endChallenge(): void;
   /** Liveness rule applied over the frames that agreed. */
   readonly liveness: { threshold: number; minFrames: number };
   /**
-   * Thresholds on `FrameCheck.continuity` during an active challenge: a frame counts for the
-   * challenge when it names the matched identity with at least `sameFace`; naming another
-   * identity with at least `otherFace` (the match threshold) rejects the attempt.
+   * Thresholds during an active challenge: a frame counts for the challenge when its
+   * `FrameCheck.session` is at least `sameSession`; a frame whose `FrameCheck.continuity` names
+   * another roster identity with at least `otherFace` (the match threshold) rejects the attempt.
    */
-  readonly continuity: { sameFace: number; otherFace: number };
-  /** Drops every template (session close). */
+  readonly continuity: { sameSession: number; otherFace: number };
+  /** Drops every template, the gallery and any kept for a challenge (session close). */
   forget(): void;
 }
 

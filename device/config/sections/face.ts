@@ -128,12 +128,12 @@ export const FaceChallengeConfig = obj({
     default: 1000,
     description: 'frames further apart are not consecutive: the challenge restarts',
   }),
-  sameFaceThreshold: Type.Number({
+  sameSessionThreshold: Type.Number({
     minimum: -1,
     maximum: 1,
-    default: 0.385,
+    default: 0.56,
     description:
-      'a challenge frame counts only when its best roster identity is the one that matched with at least this cosine score, whatever its quality reasons (closed eyes, turned head); from the measurement in docs/face.md',
+      'a challenge frame counts only when its face has at least this cosine score with one of the live frames that gave the passive match (same session, kept in memory until the challenge ends), whatever its quality reasons (closed eyes, turned head); from the measurement in docs/face.md',
   }),
 });
 

@@ -106,6 +106,7 @@ describe('face decision over frames', () => {
     liveness,
     observation: { at: 0, face: true },
     continuity: null,
+    session: null,
   });
   const rule = { threshold: 0.5, minFrames: 3 };
   const a = (score: number) => ({ kind: 'match' as const, ref: 'A', score });
