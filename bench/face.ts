@@ -62,6 +62,26 @@ function settingsFromEnv(): FaceSettings {
   });
 }
 
+/**
+ * Watches the event loop while a frame is analysed: a 1 ms interval notes the longest gap
+ * between its ticks (what the booth's HTTP server, tablet and LEDs would wait).
+ */
+function watchEventLoop(): { stop(): number } {
+  let last = performance.now();
+  let longest = 0;
+  const timer = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(longest, performance.now() - last);
+    },
+  };
+}
+
 /** The parent makes the frames (decoding multi-megapixel photos takes memory the booth never uses). */
 async function parent(): Promise<void> {
   const names = [
@@ -139,14 +159,18 @@ async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>>
   const push = (m: Record<string, number[]>, k: string, v: number) => (m[k] ??= []).push(v);
   let usable = 0;
   let noFace = 0;
+  const blocks: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     for (const jpeg of frames) {
+      const blocked = watchEventLoop();
       const a = await engine.analyse(jpeg, 'live');
+      const longestBlock = blocked.stop();
       if (!a.face) {
         noFace++;
         continue;
       }
       totals.push(a.timings.total);
+      blocks.push(longestBlock);
       for (const [k, v] of Object.entries(a.timings)) if (k !== 'total') push(stages, k, v);
       if (a.reasons.length === 0) usable++;
       const img = await decodeImage(jpeg, settings.decode);
@@ -188,6 +212,8 @@ async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>>
     floorMs: floor,
     rawInferenceMs: Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, stats(v)])),
     ratioP50: Math.round((total.p50 / floor.p50) * 100) / 100,
+    // The longest time the event loop could not run anything else during one frame.
+    eventLoopLongestBlockMs: stats(blocks),
     usableFrames: `${usable}/${totals.length}`,
     framesWithoutFace: noFace,
     floorThreadCounts: threadCounts,

@@ -6,7 +6,7 @@ import { BoothError, toBoothError } from '../core/errors.js';
 import { projectDir } from '../paths.js';
 import { notRunning, type Inference, type InferenceOptions, type InferenceRun } from './inference.js';
 import { fromWire, type FromWorker, type ToWorker, type WorkerData } from './inference-protocol.js';
-import type { ModelInfo, ModelName } from './models.js';
+import { claimDenormalMode, type ModelInfo, type ModelName } from './models.js';
 
 /**
  * The face models on a worker thread. onnxruntime-node runs inference synchronously on the
@@ -51,7 +51,12 @@ export class ThreadInference implements Inference {
    * its integrity check rejects with the same BOOTH_ERR_MODEL_INTEGRITY as on the main thread.
    * `onDeath` is told if the thread dies later (the engine reports itself not ready).
    */
-  static open(opts: InferenceOptions, onDeath: (why: string) => void = () => undefined): Promise<ThreadInference> {
+  static async open(
+    opts: InferenceOptions,
+    onDeath: (why: string) => void = () => undefined,
+  ): Promise<ThreadInference> {
+    // The thread inherits this thread's floating-point mode: set it first (models.ts says why).
+    await claimDenormalMode(opts.modelsDir, opts);
     const entry = workerEntry();
     if (!existsSync(entry))
       return Promise.reject(

@@ -1,5 +1,6 @@
 import { BoothError } from '../core/errors.js';
 import {
+  claimDenormalMode,
   loadModels,
   MODEL_NAMES,
   releaseModels,
@@ -80,6 +81,7 @@ export class LocalInference implements Inference {
   }
 
   static async open(opts: InferenceOptions): Promise<LocalInference> {
+    await claimDenormalMode(opts.modelsDir, opts);
     const sessions = await loadModels(opts.modelsDir, opts, opts.models ?? MODEL_NAMES);
     try {
       await warmUp(sessions);

@@ -194,6 +194,27 @@ describe('inference on a worker thread', () => {
   });
 });
 
+describe('denormal mode of the calling thread', () => {
+  // ORT sets it once per process, on the thread that creates the first session; threads
+  // started later inherit it. JavaScript arithmetic shows it: with DAZ/FTZ on, the smallest
+  // denormal times one is zero. A separate process, so that no earlier session interferes.
+  it('stays flush-to-zero when the first sessions are made by an inference worker', async () => {
+    const script = `
+      const { ThreadInference } = await import(${JSON.stringify(pathToFileURL(join(projectDir(), 'dist/device/face/inference-thread.js')).href)});
+      const mul = (a, b) => a * b;
+      const tiny = Number(process.argv[1]);
+      const before = mul(tiny, 1);
+      const inf = await ThreadInference.open(${JSON.stringify({ ...base, models: ['feature'] })});
+      console.log(JSON.stringify({ before, after: mul(tiny, 1) }));
+      await inf.close();
+    `;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script, '5e-324'], {
+      timeout: 30_000,
+    });
+    expect(JSON.parse(stdout)).toEqual({ before: 5e-324, after: 0 });
+  });
+});
+
 describe('model integrity in the worker lane', () => {
   let dir: string;
   beforeAll(async () => {
@@ -340,6 +361,43 @@ describe('denormal weights flushed at load', () => {
     } finally {
       await raw.release();
       await flushed.release();
+    }
+  });
+});
+
+describe('the engine gives the same analysis wherever the models run', () => {
+  it('main, worker and split: same faces, reasons, liveness, pose and template (cosine > 0.9999)', async () => {
+    const frame = await frame640(await readFile(join(FACES, 'img12.jpg')));
+    const photo = await readFile(join(FACES, 'img3.jpg'));
+    const results = [];
+    for (const placement of ['main', 'worker', 'split'] as const) {
+      const engine = new FaceEngine({ settings: defaultSettings((s) => (s.runtime.inference = placement)) });
+      await engine.start();
+      try {
+        const live = await engine.analyse(frame, 'live');
+        const reference = await engine.enrol(photo); // mirrored reference: two feature runs at once
+        results.push({
+          placement,
+          live,
+          liveEmbedding: engine.embedding(live.template),
+          referenceEmbedding: engine.embedding(reference),
+          score: engine.similarity(live.template, reference),
+        });
+      } finally {
+        await engine.stop();
+      }
+    }
+    const [first, ...others] = results;
+    const cos = (a: Float32Array, b: Float32Array) => a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+    for (const r of others) {
+      expect(r.live.faces.length, r.placement).toBe(first!.live.faces.length);
+      expect(r.live.reasons, r.placement).toEqual(first!.live.reasons);
+      expect(r.live.face!.liveness!, r.placement).toBeCloseTo(first!.live.face!.liveness!, 3);
+      expect(r.live.face!.pose!.yaw, r.placement).toBeCloseTo(first!.live.face!.pose!.yaw, 1);
+      expect(r.live.face!.eyes!.open, r.placement).toBe(first!.live.face!.eyes!.open);
+      expect(cos(r.liveEmbedding, first!.liveEmbedding), r.placement).toBeGreaterThan(0.9999);
+      expect(cos(r.referenceEmbedding, first!.referenceEmbedding), r.placement).toBeGreaterThan(0.9999);
+      expect(r.score, r.placement).toBeCloseTo(first!.score, 3);
     }
   });
 });
