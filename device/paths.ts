@@ -1,6 +1,7 @@
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
+import { stat } from 'node:fs/promises';
 
 /**
  * Every host path the booth touches comes from here, each overridable by an environment
@@ -37,4 +38,14 @@ export function hostPaths(env: NodeJS.ProcessEnv = process.env): HostPaths {
     fixturesDir: join(root, 'test', 'fixtures'),
     simTabletDir: env.BOOTH_SIM_TABLET_DIR ?? join(tmpdir(), `booth-tablet-${process.pid}`),
   };
+}
+
+/** Whether something exists at `path` (file, folder or device node); false on any error. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,8 @@
-import { access, constants, stat } from 'node:fs/promises';
+import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { BoothConfig } from '../config/schema.js';
 import type { Camera, Clock, Leds, Tablet } from '../core/ports.js';
-import { hostPaths } from '../paths.js';
+import { exists, hostPaths } from '../paths.js';
 import { FswebcamCamera } from './camera/fswebcam.js';
 import { FolderCamera } from './camera/folder.js';
 import { SerialTablet } from './tablet/serial.js';
@@ -24,15 +24,6 @@ export interface Hardware {
   tablet: Tablet;
   leds: Leds;
   choices: HardwareChoice[];
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Finds a program on PATH (or checks an absolute path) without running it. */

@@ -1,7 +1,8 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BoothError } from '../core/errors.js';
 import { writeFileDurable } from '../crypto/key-files.js';
+import { exists } from '../paths.js';
 import type { CryptoSuite } from './crypto-suite.js';
 
 /**
@@ -65,14 +66,5 @@ export class BlobStore {
 
   async delete(id: string): Promise<void> {
     await rm(this.pathOf(id), { force: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
   }
 }
