@@ -1,4 +1,4 @@
-import { BoothError } from '../core/errors.js';
+import { BoothError, toBoothError } from '../core/errors.js';
 import { LocalInference, notRunning, type Inference, type InferenceOptions, type InferenceRun } from './inference.js';
 import { ThreadInference } from './inference-thread.js';
 import type { ModelInfo, ModelName } from './models.js';
@@ -56,25 +56,18 @@ export class LanedInference implements Inference {
       reported = true;
       onDeath(why);
     };
-    // One lane after the other: loading models allocates far more than they keep, and
-    // lanes loading at once added their peaks (measured in peak RSS, docs/face.md).
-    const settled: PromiseSettledResult<Inference>[] = [];
-    for (const lane of lanes) {
-      const opening =
-        lane.where === 'main'
-          ? LocalInference.open({ ...opts, models: lane.models })
-          : ThreadInference.open({ ...opts, models: lane.models }, died);
-      const [result] = await Promise.allSettled([opening]);
-      if (result) settled.push(result);
-      if (result?.status === 'rejected') break;
-    }
-    const opened: Inference[] = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) {
+    // One after the other: a lane that fails stops the rest, and nothing loads twice at once.
+    const opened: Inference[] = [];
+    try {
+      for (const lane of lanes)
+        opened.push(
+          lane.where === 'main'
+            ? await LocalInference.open({ ...opts, models: lane.models })
+            : await ThreadInference.open({ ...opts, models: lane.models }, died),
+        );
+    } catch (err) {
       await Promise.all(opened.map((l) => l.close()));
-      throw failed.reason instanceof BoothError
-        ? failed.reason
-        : new BoothError('BOOTH_ERR_INTERNAL', String(failed.reason), {}, { cause: failed.reason });
+      throw toBoothError(err);
     }
     laned = new LanedInference(opened);
     return laned;
