@@ -126,7 +126,8 @@ export class LocalInference implements Inference {
  * Any Inference, with input buffers reused: every run hands its input back, and `tensor` gives
  * out a handed-back buffer of the right length before allocating one. Without this each frame
  * left ~2 MB of tensors for the garbage collector, which let the booth's peak RSS grow by
- * ~20 MB between collections (docs/face.md). A buffer is in the pool only while no run holds it.
+ * ~20 MB between collections (docs/face.md). A buffer is in the pool only while no run holds it;
+ * the `input` of a result from here belongs to the pool again, so callers use only `outputs`/`ms`.
  */
 export class PooledInference implements Inference {
   private readonly free = new Map<number, Float32Array[]>();
