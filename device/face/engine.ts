@@ -163,6 +163,8 @@ export class FaceEngine {
       state: 'ready',
       detail: `${Object.keys(inference.models).length} models, inference ${runtime.inference}, ${runtime.threads} threads`,
     });
+    // A thread that died between its lane opening and now was not reported (nothing to replace yet).
+    if (!inference.alive) this.lost('an inference thread died while the engine started');
   }
 
   /**
