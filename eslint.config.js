@@ -55,6 +55,11 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files Node-RED loads (flows/nodes/*.cjs): require() is how they share code.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // core/ is pure: no I/O, clocks or randomness except through injected ports.
     files: ['device/core/**/*.ts'],
     rules: {

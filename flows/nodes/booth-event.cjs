@@ -4,18 +4,16 @@
 // signature captured, sealed, sync progress, hardware faults) as messages, in the order the
 // booth emitted them. msg.topic = event name, msg.payload = event payload (plain JSON).
 
+const attachToBooth = require('./lib/attach.cjs');
+
 /** @param {any} RED */
 module.exports = function (RED) {
   /** @this {any} @param {{ events?: string }} config */
   function BoothEventNode(config) {
-    RED.nodes.createNode(this, config);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Node-RED's idiom: callbacks need the node
     const node = this;
-    const bridge = RED.settings.boothBridge;
-    if (!bridge) {
-      node.status({ fill: 'red', shape: 'ring', text: 'not running inside the booth' });
-      return;
-    }
+    const bridge = attachToBooth(RED, node, config);
+    if (!bridge) return;
     const patterns = String(config.events || '*')
       .split(',')
       .map((s) => s.trim())

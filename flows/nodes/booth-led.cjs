@@ -3,18 +3,16 @@
 // `booth led`: drives the booth's status LEDs from a flow: a pattern name (idle, busy, success,
 // failure, offline, fault, off) or { color, on } for one LED. Validated by the booth.
 
+const attachToBooth = require('./lib/attach.cjs');
+
 /** @param {any} RED */
 module.exports = function (RED) {
   /** @this {any} @param {{ pattern?: string }} config */
   function BoothLedNode(config) {
-    RED.nodes.createNode(this, config);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Node-RED's idiom: callbacks need the node
     const node = this;
-    const bridge = RED.settings.boothBridge;
-    if (!bridge) {
-      node.status({ fill: 'red', shape: 'ring', text: 'not running inside the booth' });
-      return;
-    }
+    const bridge = attachToBooth(RED, node, config);
+    if (!bridge) return;
     node.on(
       'input',
       /** @param {any} msg @param {(m: any) => void} send @param {(err?: unknown) => void} done */

@@ -5,18 +5,16 @@
 // restart, persists it and audits old and new. A refused value leaves the old one in force and
 // shows the reason on the node's status; the error reaches Catch nodes.
 
+const attachToBooth = require('./lib/attach.cjs');
+
 /** @param {any} RED */
 module.exports = function (RED) {
   /** @this {any} @param {{ key?: string }} config */
   function BoothTuneNode(config) {
-    RED.nodes.createNode(this, config);
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- Node-RED's idiom: callbacks need the node
     const node = this;
-    const bridge = RED.settings.boothBridge;
-    if (!bridge) {
-      node.status({ fill: 'red', shape: 'ring', text: 'not running inside the booth' });
-      return;
-    }
+    const bridge = attachToBooth(RED, node, config);
+    if (!bridge) return;
     node.on(
       'input',
       /** @param {any} msg @param {(m: any) => void} send @param {(err?: unknown) => void} done */

@@ -199,9 +199,12 @@ describe('embedded Node-RED', () => {
       headers: { authorization: `Bearer ${access_token}`, accept: 'application/json' },
     });
     expect(res.status).toBe(200);
-    const types = ((await res.json()) as { types: string[] }[]).flatMap((s) => s.types);
+    const sets = (await res.json()) as { id: string; types: string[]; err?: string }[];
+    const types = sets.flatMap((s) => s.types);
     expect(types).toEqual(expect.arrayContaining(['booth event', 'booth tune', 'booth led', 'function']));
     expect(types).not.toContain('exec');
+    // Every node set loaded without an error (the booth's nodes share flows/nodes/lib/attach.cjs).
+    expect(sets.filter((s) => s.err).map((s) => `${s.id}: ${s.err}`)).toEqual([]);
   });
 
   it('deploys a flow whose booth tune changes the live threshold; out of range is refused', async () => {
