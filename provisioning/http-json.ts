@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BoothError } from '../device/core/errors.js';
 
@@ -33,19 +33,7 @@ export function postJson(
         ...(o.caPem ? { ca: [o.caPem] } : {}),
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON: the caller reports the text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
+        readJsonBody(res).then((body) => resolve({ status: res.statusCode ?? 0, body }), reject);
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${o.timeoutMs ?? 15_000} ms`)));
@@ -55,5 +43,22 @@ export function postJson(
       ),
     );
     req.end(data);
+  });
+}
+
+/** A response's body, parsed as JSON, or its text when it is not JSON (the caller reports it). */
+export function readJsonBody(res: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        resolve(text);
+      }
+    });
   });
 }

@@ -1,6 +1,7 @@
 import { request, type Agent } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
+import { readJsonBody } from '../../provisioning/http-json.js';
 
 /** A JSON request over HTTPS, returning the status, the parsed body and the server's certificate. */
 export interface HttpsJsonResult {
@@ -21,19 +22,8 @@ export function httpsJson(url: string, o: { method?: string; body?: unknown; age
       },
       (res) => {
         const raw = (res.socket as TLSSocket).getPeerCertificate().raw as Buffer | undefined;
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            // not JSON: keep the text
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, peer: raw ? new X509Certificate(raw) : null });
-        });
+        const peer = raw ? new X509Certificate(raw) : null;
+        readJsonBody(res).then((parsed) => resolve({ status: res.statusCode ?? 0, body: parsed, peer }), reject);
       },
     );
     req.on('error', reject);
