@@ -84,10 +84,6 @@ export class LanedInference implements Inference {
     return lane.run(name, input);
   }
 
-  tensor(length: number): Float32Array {
-    return new Float32Array(length);
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.lanes.map((l) => l.close()));

@@ -16,8 +16,7 @@ export type FromWorker =
   | { type: 'ready'; models: Partial<Record<ModelName, ModelInfo>> }
   | { type: 'failed'; error: WireError }
   | { type: 'result'; id: number; outputs: Float32Array[]; ms: number; input: Float32Array }
-  | { type: 'error'; id: number; error: WireError }
-  | { type: 'closed' };
+  | { type: 'error'; id: number; error: WireError };
 
 export interface WireError {
   code: ErrorCode;

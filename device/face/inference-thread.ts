@@ -59,11 +59,9 @@ export class ThreadInference implements Inference {
     await claimDenormalMode(opts.modelsDir, opts);
     const entry = workerEntry();
     if (!existsSync(entry))
-      return Promise.reject(
-        new BoothError(
-          'BOOTH_ERR_INTERNAL',
-          `face inference thread: ${fileURLToPath(entry)} missing (run npm run build)`,
-        ),
+      throw new BoothError(
+        'BOOTH_ERR_INTERNAL',
+        `face inference thread: ${fileURLToPath(entry)} missing (run npm run build)`,
       );
     const worker = new Worker(entry, {
       workerData: opts satisfies WorkerData,
@@ -124,10 +122,6 @@ export class ThreadInference implements Inference {
       if (this.pending.size === 0) this.worker.ref(); // keep the process alive while a run is out
       this.pending.set(id, { resolve, reject });
     });
-  }
-
-  tensor(length: number): Float32Array {
-    return new Float32Array(length);
   }
 
   close(): Promise<void> {

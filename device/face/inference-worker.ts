@@ -24,11 +24,9 @@ async function main(): Promise<void> {
   post({ type: 'ready', models: { ...inference.models } });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'close') {
-      // LocalInference finishes the runs already queued before it releases the sessions.
-      void inference.close().finally(() => {
-        post({ type: 'closed' });
-        port.close();
-      });
+      // LocalInference finishes the runs already queued before it releases the sessions; the
+      // thread then ends, which is what the engine waits for.
+      void inference.close().finally(() => port.close());
       return;
     }
     inference.run(m.name, m.input).then(

@@ -1,8 +1,6 @@
 import { BoothError } from '../core/errors.js';
 import {
-  claimDenormalMode,
   loadModels,
-  MODEL_NAMES,
   releaseModels,
   runTimed,
   warmUp,
@@ -42,8 +40,11 @@ export interface Inference {
    * to another thread: do not read or pass it again after the call.
    */
   run(name: ModelName, input: Float32Array): Promise<InferenceRun>;
-  /** A buffer of `length` floats for an input tensor (contents unspecified: write all of it). */
-  tensor(length: number): Float32Array;
+  /**
+   * A buffer of `length` floats for an input tensor (contents unspecified: write all of it);
+   * only a pooling inference has one, the others leave the caller to allocate.
+   */
+  tensor?(length: number): Float32Array;
   close(): Promise<void>;
 }
 
@@ -81,8 +82,8 @@ export class LocalInference implements Inference {
   }
 
   static async open(opts: InferenceOptions): Promise<LocalInference> {
-    await claimDenormalMode(opts.modelsDir, opts);
-    const sessions = await loadModels(opts.modelsDir, opts, opts.models ?? MODEL_NAMES);
+    // The first session this thread creates claims the process's denormal mode (models.ts).
+    const sessions = await loadModels(opts.modelsDir, opts, opts.models);
     try {
       await warmUp(sessions);
     } catch (err) {
@@ -106,10 +107,6 @@ export class LocalInference implements Inference {
     });
     this.queue = next.catch(() => undefined);
     return next;
-  }
-
-  tensor(length: number): Float32Array {
-    return new Float32Array(length);
   }
 
   async close(): Promise<void> {

@@ -125,6 +125,7 @@ async function loadOne(
     throw integrity(`sha256 ${actual} differs from the manifest`, { expected: entry.sha256, actual });
   // Denormal weights flushed to zero (what DAZ would do): see onnx-weights.ts.
   const session = await ort.InferenceSession.create(flushDenormalWeights(bytes).bytes, config);
+  sessionCreatedHere = true;
   const want = EXPECTED_OUTPUTS[name];
   if (!want.every((o) => session.outputNames.includes(o))) {
     await session.release();
@@ -143,20 +144,20 @@ async function loadOne(
   };
 }
 
-let denormalModeSet = false;
+/** Set once this thread has created a session: from then on the process's mode is decided. */
+let sessionCreatedHere = false;
 
 /**
  * Makes the calling thread create the process's first ONNX Runtime session. ORT applies
  * `set_denormal_as_zero` to the thread that creates the first session of the process only
  * (once per process), and threads started afterwards inherit that thread's floating-point
  * mode. Measured: when an inference worker created the first session, the feature model ran
- * in 24.6 ms on the main thread instead of 13.4 ms (its activations go denormal). Called before
- * any session is created here and before an inference worker is started; a small verified
- * model (eye) is loaded and released.
+ * in 24.6 ms on the main thread instead of 13.4 ms (its activations go denormal). Called
+ * before an inference worker is started; when this thread has made no session yet, a small
+ * verified model (eye) is loaded and released.
  */
 export async function claimDenormalMode(modelsDir: string, opts: SessionOptions): Promise<void> {
-  if (denormalModeSet || !opts.denormalAsZero) return;
-  denormalModeSet = true;
+  if (sessionCreatedHere || !opts.denormalAsZero) return;
   await releaseModels(await loadModels(modelsDir, opts, ['eye']));
 }
 

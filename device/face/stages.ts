@@ -70,7 +70,8 @@ async function outputs(inf: Inference, name: Parameters<Inference['run']>[0], in
 
 /** A buffer for a model input from the inference's pool (see Inference.tensor). */
 function take(inf: Inference, spec: TensorSpec): Float32Array {
-  return inf.tensor((spec.channels === 'gray' ? 1 : 3) * spec.width * spec.height);
+  const length = (spec.channels === 'gray' ? 1 : 3) * spec.width * spec.height;
+  return inf.tensor?.(length) ?? new Float32Array(length);
 }
 
 export function detectInput(img: RgbImage, out?: Float32Array): Float32Array {
