@@ -80,11 +80,58 @@ export default tseslint.config(
               ],
               message: 'core/ does no I/O: take a port instead.',
             },
-            { group: ['../*', '!../core/*'], message: 'core/ imports nothing of the other layers.' },
+            {
+              // Only core's own files and, of protocol/, its errors, validation and record types.
+              regex: '^\\.\\./(?!core/)(?!(\\.\\./)+protocol/(errors|validate|records/types)\\.js$)',
+              message: 'core/ imports nothing of the other layers (only protocol errors, validation and record types).',
+            },
           ],
         },
       ],
       'no-restricted-globals': ['error', { name: 'Date', message: 'core/ takes time from the Clock port.' }],
+    },
+  },
+  // The shared protocol imports neither side; the booth and the central server never import each other.
+  {
+    files: ['protocol/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/device/*', '**/central/*', '**/provisioning/*', '**/test/*', '**/bench/*'],
+              message: 'protocol/ is shared by the booth and the central server: it imports neither.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['central/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/device/*', '**/provisioning/*', '**/test/*'],
+              message: 'central/ never imports booth internals: share through protocol/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['device/**/*.ts', 'provisioning/**/*.ts', 'flows/**/*.ts'],
+    ignores: ['device/core/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/central/*'], message: 'the booth never imports the central server.' }] },
+      ],
     },
   },
 );

@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'device/**/*.test.ts', 'provisioning/**/*.test.ts', 'flows/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'protocol/**/*.test.ts',
+      'central/**/*.test.ts',
+      'device/**/*.test.ts',
+      'provisioning/**/*.test.ts',
+      'flows/**/*.test.ts',
+    ],
     // Native addons (onnxruntime, sharp, serialport) and Node-RED (one per process) need forks.
     pool: 'forks',
     maxWorkers: 2,

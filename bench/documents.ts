@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { createSelfSignedCertificate, generateKeyPair } from '../device/crypto/x509.js';
+import { createSelfSignedCertificate, generateKeyPair } from '../protocol/crypto/x509.js';
 import { stampAndSeal, verifyPdf, type SignerPem } from '../device/documents/index.js';
 import { makeReport, makeSignaturePng, placesFor } from './documents-samples.js';
 

@@ -23,7 +23,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { compileValidator } from '../device/core/validate.js';
+import { compileValidator } from '../protocol/validate.js';
 import { FaceConfig, type FaceSettings } from '../device/config/sections/face.js';
 import { decodeImage } from '../device/face/decode.js';
 import { FaceEngine } from '../device/face/engine.js';

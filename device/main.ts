@@ -4,7 +4,7 @@ import type { BoothConfig } from './config/schema.js';
 import type { Clock } from './core/ports.js';
 import type { DeviceName, DeviceState } from './core/events.js';
 import { EventBus } from './core/events.js';
-import { toBoothError } from './core/errors.js';
+import { toBoothError } from '../protocol/errors.js';
 import { buildApp } from './http/app.js';
 import { hostPaths } from './paths.js';
 import { selectHardware, type Hardware } from './hardware/select.js';

@@ -1,7 +1,7 @@
 import { parseConfig } from '../device/config/load.js';
 import type { BoothConfig } from '../device/config/schema.js';
-import { BoothError } from '../device/core/errors.js';
-import { readIfExists, writeFileDurable } from '../device/crypto/key-files.js';
+import { BoothError } from '../protocol/errors.js';
+import { readIfExists, writeFileDurable } from '../protocol/crypto/key-files.js';
 
 export type RawConfig = Record<string, unknown>;
 

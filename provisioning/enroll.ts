@@ -1,11 +1,11 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { BoothError, ERROR_CODES, type ErrorCode } from '../device/core/errors.js';
-import { compileValidator } from '../device/core/validate.js';
+import { BoothError, ERROR_CODES, type ErrorCode } from '../protocol/errors.js';
+import { compileValidator } from '../protocol/validate.js';
 import { identityPaths } from '../device/crypto/identity.js';
-import { readIfExists, writeFileDurable } from '../device/crypto/key-files.js';
-import { createCsr, generateKeyPair, verifyIssued, type KeyPairPem } from '../device/crypto/x509.js';
-import { ENROLL_PATH, EnrollResponse, type EnrollRequest, SiteConfig } from './enroll-protocol.js';
+import { readIfExists, writeFileDurable } from '../protocol/crypto/key-files.js';
+import { createCsr, generateKeyPair, verifyIssued, type KeyPairPem } from '../protocol/crypto/x509.js';
+import { ENROLL_PATH, EnrollResponse, type EnrollRequest, SiteConfig } from '../protocol/enroll.js';
 import { postJson } from './http-json.js';
 
 const responseValidator = compileValidator(EnrollResponse, { code: 'BOOTH_ERR_ENROLL_FAILED' });

@@ -1,6 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BoothError } from '../device/core/errors.js';
+import { BoothError } from '../protocol/errors.js';
 
 export interface JsonResponse {
   status: number;

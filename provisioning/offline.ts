@@ -1,8 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BoothError } from '../device/core/errors.js';
-import { readIfExists, writeFileDurable } from '../device/crypto/key-files.js';
-import type { EnrollRequest } from './enroll-protocol.js';
+import { BoothError } from '../protocol/errors.js';
+import { readIfExists, writeFileDurable } from '../protocol/crypto/key-files.js';
+import type { EnrollRequest } from '../protocol/enroll.js';
 
 /**
  * Enrollment for halls without network, in two trips of a USB stick:

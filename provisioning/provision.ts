@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseConfig } from '../device/config/load.js';
-import { toBoothError } from '../device/core/errors.js';
+import { toBoothError } from '../protocol/errors.js';
 import { setTuningPassword, readTuningSecrets } from '../device/tuning/secrets.js';
 import { fetchModels } from './models.mjs';
-import type { EnrollResponse } from './enroll-protocol.js';
+import type { EnrollResponse } from '../protocol/enroll.js';
 import { buildRequest, checkResponse, enrollOnline, ensureKeyPair, installCredentials } from './enroll.js';
 import { mergeConfig, readRawConfig, writeConfig, type RawConfig } from './config-file.js';
 import { scanHardware, type HardwareScan, type ScanRoots } from './hardware-scan.js';

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, resolveConfigSource, type ConfigOverrides } from '../config/load.js';
-import { isBoothError } from '../core/errors.js';
+import { isBoothError } from '../../protocol/errors.js';
 import type { BoothConfig } from '../config/schema.js';
 import { EXIT } from './command.js';
 

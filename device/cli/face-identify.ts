@@ -3,7 +3,7 @@ import { basename, extname, join } from 'node:path';
 import { EXIT } from './command.js';
 import { parseWith, UsageError } from './config-args.js';
 import { engineFromConfig, faceCommonOptions, round, write } from './face-shared.js';
-import { toBoothError } from '../core/errors.js';
+import { toBoothError } from '../../protocol/errors.js';
 import type { FaceEngine, GalleryEntry } from '../face/engine.js';
 
 const IMAGE = /\.(jpe?g|png|webp)$/i;

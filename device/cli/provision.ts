@@ -4,7 +4,7 @@ import type { Command } from './command.js';
 import { EXIT } from './command.js';
 import { parseWith, UsageError } from './config-args.js';
 import { resolveConfigSource } from '../config/load.js';
-import { isBoothError, toBoothError } from '../core/errors.js';
+import { isBoothError, toBoothError } from '../../protocol/errors.js';
 import { hostPaths } from '../paths.js';
 import { scanRoots } from '../../provisioning/hardware-scan.js';
 import { PROVISION_STEPS, provision } from '../../provisioning/provision.js';

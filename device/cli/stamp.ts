@@ -5,7 +5,7 @@ import type { Command } from './command.js';
 import { EXIT } from './command.js';
 import { configOptions, configOrExit, parseWith, UsageError } from './config-args.js';
 import { loadOrCreateIdentity } from '../crypto/identity.js';
-import { isBoothError } from '../core/errors.js';
+import { isBoothError } from '../../protocol/errors.js';
 import { parsePlaces, stampAndSeal, writePdfDurable, type Action } from '../documents/index.js';
 
 /**

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { EXIT } from './command.js';
 import { configOrExit, parseWith, UsageError } from './config-args.js';
 import { positiveArg, protocolArg } from './tablet-args.js';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import { parseSamplesFile } from '../signature/samples-file.js';
 import { decodeRecording } from '../signature/recording.js';
 import { checkValidity } from '../signature/validity.js';

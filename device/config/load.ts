@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { BoothError } from '../core/errors.js';
-import { compileValidator, deepFreeze } from '../core/validate.js';
+import { BoothError } from '../../protocol/errors.js';
+import { compileValidator, deepFreeze } from '../../protocol/validate.js';
 import { BoothConfigSchema, type BoothConfig, type HardwareKind } from './schema.js';
 import { hostPaths } from '../paths.js';
 

@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
-import { createSelfSignedCertificate, generateKeyPair, certificateInfo, type CertificateInfo } from './x509.js';
-import { readIfExists, writeFileDurable } from './key-files.js';
+import {
+  createSelfSignedCertificate,
+  generateKeyPair,
+  certificateInfo,
+  type CertificateInfo,
+} from '../../protocol/crypto/x509.js';
+import { readIfExists, writeFileDurable } from '../../protocol/crypto/key-files.js';
 
 /** Where the booth's own credentials live inside the data directory. */
 export function identityPaths(dataDir: string) {

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { BoothConfig } from '../config/schema.js';
 import type { Camera, Clock, LedColor, Leds, Tablet } from '../core/ports.js';
 import { LED_COLORS } from '../core/ports.js';
-import { toBoothError } from '../core/errors.js';
+import { toBoothError } from '../../protocol/errors.js';
 import { verifyModels } from '../../provisioning/models.mjs';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';

@@ -1,6 +1,19 @@
 import { createHash, createPrivateKey, sign, X509Certificate, type KeyObject } from 'node:crypto';
-import { BoothError } from '../core/errors.js';
-import { children, context, oid, octets, read, seq, setOf, smallInt, tlv, whole, type Element } from './der.js';
+import { BoothError } from '../../protocol/errors.js';
+import { OID } from '../../protocol/pdf/oid.js';
+import {
+  children,
+  context,
+  oid,
+  octets,
+  read,
+  seq,
+  setOf,
+  smallInt,
+  tlv,
+  whole,
+  type Element,
+} from '../../protocol/pdf/der.js';
 
 /**
  * CMS SignedData for a PAdES baseline B-B signature (ETSI EN 319 142-1): detached over the
@@ -9,20 +22,6 @@ import { children, context, oid, octets, read, seq, setOf, smallInt, tlv, whole,
  * PAdES forbids the CMS signing-time attribute, which would be a second, possibly different
  * claim of the same time.
  */
-export const OID = {
-  data: '1.2.840.113549.1.7.1',
-  signedData: '1.2.840.113549.1.7.2',
-  contentType: '1.2.840.113549.1.9.3',
-  messageDigest: '1.2.840.113549.1.9.4',
-  signingTime: '1.2.840.113549.1.9.5',
-  signingCertificateV2: '1.2.840.113549.1.9.16.2.47',
-  signatureTimeStampToken: '1.2.840.113549.1.9.16.2.14',
-  tstInfo: '1.2.840.113549.1.9.16.1.4',
-  sha256: '2.16.840.1.101.3.4.2.1',
-  ecdsaWithSha256: '1.2.840.10045.4.3.2',
-  rsaEncryption: '1.2.840.113549.1.1.1',
-  sha256WithRsa: '1.2.840.113549.1.1.11',
-} as const;
 
 export interface SignerPem {
   keyPem: string;
@@ -152,3 +151,4 @@ export function unsignedAttribute(type: string, value: Uint8Array): Buffer {
 }
 
 export type { Element };
+export { OID };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { rgb, type PDFFont, type PDFPage } from '@cantoo/pdf-lib';
-import { compileValidator } from '../core/validate.js';
+import { compileValidator } from '../../protocol/validate.js';
 import { loadForUpdate } from './pdf-input.js';
 import { embedStampFont } from './stamp.js';
 import { fieldNameFor, sealIncrement } from './seal.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import fontkit from '@cantoo/fontkit';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 
 /**
  * The CJK font for names on stamps: Noto Sans SC Regular (SIL Open Font License 1.1), a full

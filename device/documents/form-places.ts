@@ -1,5 +1,5 @@
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { Place, PlaceKind } from './places.js';
 
 /**

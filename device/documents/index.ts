@@ -16,7 +16,7 @@ export {
   type CompletionRequest,
   type CompletionResult,
 } from './completion.js';
-export { verifyPdf, type VerifyReport, type SignatureReport } from './verify.js';
+export { verifyPdf, type VerifyReport, type SignatureReport } from '../../protocol/pdf/verify.js';
 export { parsePlaces, checkPlacesFit, type Place, type PlaceKind, type PlacesFile } from './places.js';
 export { placesFromForm, FIELD_NAME_PATTERN } from './form-places.js';
 export { writePdfDurable } from './output.js';

@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import { DocumentsConfig } from '../config/sections/documents.js';
-import { compileValidator } from '../core/validate.js';
-import { BoothError } from '../core/errors.js';
+import { compileValidator } from '../../protocol/validate.js';
+import { BoothError } from '../../protocol/errors.js';
 
 /** The documents settings with every default filled: what the API functions take. */
 export type DocumentsOptions = Static<typeof DocumentsConfig>;

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { BoothError } from '../core/errors.js';
-import { writeFileDurable } from '../crypto/key-files.js';
+import { BoothError } from '../../protocol/errors.js';
+import { writeFileDurable } from '../../protocol/crypto/key-files.js';
 
 /**
  * Writes a result PDF so a power cut leaves the old file or the new one (temp file, fsync,

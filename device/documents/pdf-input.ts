@@ -1,5 +1,5 @@
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from '@cantoo/pdf-lib';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { PageBox } from './places.js';
 import { useFastChangeTracking } from './change-tracking.js';
 

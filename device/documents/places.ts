@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BoothError } from '../core/errors.js';
-import { compileValidator } from '../core/validate.js';
+import { BoothError } from '../../protocol/errors.js';
+import { compileValidator } from '../../protocol/validate.js';
 
 /**
  * Signature places: where one seat's stamp goes. Coordinates are PDF points in the page's own

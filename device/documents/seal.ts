@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import { OID, signCms, unsignedAttribute, type SignerPem } from './cms.js';
 import { requestTimestamp, type TimestampOptions } from './timestamp.js';
 import { OBJECTS_PER_TICK } from './pdf-input.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { PDFDocument } from '@cantoo/pdf-lib';
-import { BoothError } from '../core/errors.js';
-import { compileValidator } from '../core/validate.js';
+import { BoothError } from '../../protocol/errors.js';
+import { compileValidator } from '../../protocol/validate.js';
 import { checkPlacesFit, placesOfSeat, SEAT_PATTERN, type Place } from './places.js';
 import { hideSeatWidgets, placesFromForm } from './form-places.js';
 import { loadForUpdate, pageBoxes } from './pdf-input.js';

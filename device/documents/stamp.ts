@@ -18,7 +18,7 @@ import {
 } from '@cantoo/pdf-lib';
 import { createHash } from 'node:crypto';
 import fontkit from '@cantoo/fontkit';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { Place } from './places.js';
 import { loadStampFont } from './font.js';
 

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { RgbImage } from './types.js';
 
 /**

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { FaceRuntimeSettings, FaceSettings } from '../config/sections/face.js';
-import { BoothError, toBoothError } from '../core/errors.js';
+import { BoothError, toBoothError } from '../../protocol/errors.js';
 import type { EventBus } from '../core/events.js';
 import { hostPaths } from '../paths.js';
 import { fivePointsFrom68, interEyeDistance } from './align.js';

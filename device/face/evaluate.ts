@@ -1,4 +1,4 @@
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 
 /**
  * Pair evaluation (pure): parse a pairs CSV, score accuracy at a threshold, find the best

@@ -1,4 +1,4 @@
-import { BoothError, toBoothError } from '../core/errors.js';
+import { BoothError, toBoothError } from '../../protocol/errors.js';
 import { LocalInference, notRunning, type Inference, type InferenceOptions, type InferenceRun } from './inference.js';
 import { ThreadInference } from './inference-thread.js';
 import type { ModelInfo, ModelName } from './models.js';

@@ -1,4 +1,4 @@
-import { BoothError, ERROR_CODES, type ErrorCode } from '../core/errors.js';
+import { BoothError, ERROR_CODES, type ErrorCode } from '../../protocol/errors.js';
 import type { ModelInfo, ModelName } from './models.js';
 import type { InferenceOptions } from './inference.js';
 

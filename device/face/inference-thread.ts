@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { BoothError, toBoothError } from '../core/errors.js';
+import { BoothError, toBoothError } from '../../protocol/errors.js';
 import { projectDir } from '../paths.js';
 import { notRunning, type Inference, type InferenceOptions, type InferenceRun } from './inference.js';
 import { fromWire, type FromWorker, type ToWorker, type WorkerData } from './inference-protocol.js';

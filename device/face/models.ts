@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import { flushDenormalWeights } from './onnx-weights.js';
 import { readManifest } from '../../provisioning/models.mjs';
 

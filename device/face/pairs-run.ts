@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BoothError, isBoothError } from '../core/errors.js';
+import { BoothError, isBoothError } from '../../protocol/errors.js';
 import type { FaceEngine } from './engine.js';
 import { parsePairsCsv, summarisePairs, type PairSummary, type ScoredPair } from './evaluate.js';
 import { cosine } from './match.js';

@@ -3,7 +3,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { stampFontPath } from '../documents/font.js';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { KioskView } from '../core/visit/view.js';
 import type { VisitFeature } from '../visit/feature.js';
 import type { KioskEvent, VisitService } from '../visit/service.js';

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';
 import { join } from 'node:path';
 import { PDFDocument, StandardFonts, rgb } from '@cantoo/pdf-lib';
-import { buildPackage, type ExpertInput } from './build.js';
-import type { SessionPackage } from './schema.js';
+import { buildPackage, type ExpertInput } from '../../protocol/session/build.js';
+import type { SessionPackage } from '../../protocol/session/schema.js';
 
 /**
  * The demo session: three demo experts (reference photos from test/fixtures/session/faces),

@@ -1,20 +1,21 @@
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { Clock } from '../core/ports.js';
-import { compileValidator } from '../core/validate.js';
-import { readIfExists, writeFileDurable } from '../crypto/key-files.js';
-import { idNumberHash, sameHash } from './hashes.js';
-import { partLabel, openPart, type PartName } from './seal.js';
+import { compileValidator } from '../../protocol/validate.js';
+import { readIfExists, writeFileDurable } from '../../protocol/crypto/key-files.js';
+import { idNumberHash, sameHash } from '../../protocol/session/hashes.js';
+import { partLabel, openPart, type PartName } from '../../protocol/session/seal.js';
 import {
   IdentityPartSchema,
   MatchingPartSchema,
   type IdentityPart,
   type MatchingPart,
   type SessionPackage,
-} from './schema.js';
-import { keyId } from './keys.js';
-import { rejection, verifyPackage, verifyUnlock } from './verify.js';
+} from '../../protocol/session/schema.js';
+import { keyId } from '../../protocol/session/keys.js';
+import { rejection, verifyPackage } from '../../protocol/session/verify.js';
+import { verifyUnlock } from '../../protocol/session/commands.js';
 
 /**
  * The installed session and its sealed roster. The package rests on disk exactly as the central
@@ -72,7 +73,11 @@ export class SessionVault {
     const unlock = await readIfExists(this.files.unlock);
     if (unlock !== null) {
       try {
-        verifyUnlock(unlock, this.pkg, this.trust());
+        // Accepted once already: only its binding to this package matters now, not its age.
+        verifyUnlock(unlock, this.pkg, this.trust(), {
+          maxAgeMs: Number.MAX_SAFE_INTEGER,
+          maxSkewMs: Number.MAX_SAFE_INTEGER,
+        });
         this.unlockedBy = 'command';
       } catch {
         // A stale unlock file from another package: the time rule still applies.

@@ -1,5 +1,5 @@
 import type { SignatureSettings } from '../config/sections/signature.js';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock } from '../core/ports.js';
 import type { DriverStatus, TabletDriver, TimedEvent } from './driver.js';

@@ -1,4 +1,4 @@
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { DeviceInfo, Sample } from './model.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { compileValidator } from '../core/validate.js';
+import { compileValidator } from '../../protocol/validate.js';
 import { segmentStrokes, type Signature } from './model.js';
 
 /**

@@ -1,5 +1,5 @@
 import { SignatureConfig, type SignatureSettings } from '../config/sections/signature.js';
-import { compileValidator } from '../core/validate.js';
+import { compileValidator } from '../../protocol/validate.js';
 
 const validator = compileValidator(SignatureConfig, { defaults: true, code: 'BOOTH_ERR_CONFIG_INVALID' });
 

@@ -1,9 +1,9 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BoothError } from '../core/errors.js';
-import { writeFileDurable } from '../crypto/key-files.js';
+import { BoothError } from '../../protocol/errors.js';
+import { writeFileDurable } from '../../protocol/crypto/key-files.js';
 import { exists } from '../paths.js';
-import type { CryptoSuite } from './crypto-suite.js';
+import type { CryptoSuite } from '../../protocol/records/crypto-suite.js';
 
 /**
  * Content-addressed files for large artifacts (sealed PDFs, signature dynamics, templates),

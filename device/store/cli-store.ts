@@ -2,7 +2,7 @@ import type { Command } from '../cli/command.js';
 import { EXIT } from '../cli/command.js';
 import { configOptions, configOrExit, parseWith } from '../cli/config-args.js';
 import { EventBus } from '../core/events.js';
-import { toBoothError } from '../core/errors.js';
+import { toBoothError } from '../../protocol/errors.js';
 import { systemClock } from '../hardware/system-clock.js';
 import { storePaths } from './layout.js';
 import { DataDir } from './data-dir.js';

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rm, access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 
 /**
  * The booth's data directory, held by one process at a time: a lock file with the holder's pid

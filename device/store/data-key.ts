@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { BoothError } from '../core/errors.js';
-import { writeFileDurable } from '../crypto/key-files.js';
+import { BoothError } from '../../protocol/errors.js';
+import { writeFileDurable } from '../../protocol/crypto/key-files.js';
 
 /**
  * The data key that encrypts sensitive blobs at rest (face templates, signature dynamics):

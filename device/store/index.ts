@@ -3,9 +3,6 @@ export { JournalRecordStore, type StoreDeps, type StoreSettings } from './record
 export { Journal, type RecoveryReport } from './journal.js';
 export { DurableJsonAdapter, openStateFile } from './state-file.js';
 export { BlobStore, BLOB_ID_RE } from './blobs.js';
-export { canonicalJson } from './canonical.js';
-export { cryptoSuite, suiteForAlg, type CryptoSuite, type SuiteName } from './crypto-suite.js';
-export { chainProblems, recordHash, recordProblem, sealRecord, GENESIS_HASH } from './record-codec.js';
-export { loadSigner, signerKeyFromInfo, type BoothSigner, type SignerInfo } from './signer.js';
+export { loadSigner } from './signer.js';
 export { storePaths } from './layout.js';
 export type { AckPoint, AckSource } from './store-state.js';

@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { CommittedRecord } from '../core/ports.js';
 import { encodeLine, scanSegment } from './journal-format.js';
 import { syncDir } from './fsync.js';

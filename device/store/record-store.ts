@@ -1,19 +1,20 @@
 import type { Static } from '@sinclair/typebox';
 import { monotonicFactory } from 'ulid';
 import type { StoreConfig } from '../config/sections/store.js';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock, CommittedRecord, Lifecycle, RecordKind, RecordStore } from '../core/ports.js';
 import { BlobStore } from './blobs.js';
-import { canonicalJson } from './canonical.js';
+import { canonicalJson } from '../../protocol/records/canonical.js';
 import { clockSyncedByFlag } from './clock-sync.js';
 import { loadOrCreateDataKey } from './data-key.js';
 import { DiskGuard } from './disk-guard.js';
 import { Journal, type IndexEntry, type RecoveryReport } from './journal.js';
 import { storePaths } from './layout.js';
-import { chainProblems, GENESIS_HASH, RECORD_KINDS, sealRecord } from './record-codec.js';
+import { chainProblems, GENESIS_HASH, RECORD_KINDS, sealRecord } from '../../protocol/records/record-codec.js';
 import { Retention } from './retention.js';
-import { loadSigner, type BoothSigner } from './signer.js';
+import { loadSigner } from './signer.js';
+import type { BoothSigner } from '../../protocol/records/signer-info.js';
 import { openStoreState, type AckSource } from './store-state.js';
 
 export type StoreSettings = Static<typeof StoreConfig>;

@@ -1,8 +1,8 @@
-import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import { join } from 'node:path';
-import { readIfExists, writeFileDurable } from '../crypto/key-files.js';
-import { cryptoSuite, generateSm2KeyPair, type SuiteName } from './crypto-suite.js';
-import type { RecordSigner } from './record-codec.js';
+import { readIfExists, writeFileDurable } from '../../protocol/crypto/key-files.js';
+import { cryptoSuite, generateSm2KeyPair, type SuiteName } from '../../protocol/records/crypto-suite.js';
+import type { BoothSigner } from '../../protocol/records/signer-info.js';
 
 /**
  * The key that signs records and batches. With the p256 suite it is the booth's identity key
@@ -10,18 +10,6 @@ import type { RecordSigner } from './record-codec.js';
  * the identity key signs the SM2 public key (the binding): a verifier that trusts the booth's
  * certificate can then trust SM2 signatures without a second certificate.
  */
-export interface SignerInfo {
-  alg: string;
-  publicKeyPem: string;
-  /** base64 ECDSA P-256 signature (identity key) over the SM2 public key PEM; sm suite only. */
-  binding?: string;
-}
-
-export interface BoothSigner extends RecordSigner {
-  readonly publicKey: KeyObject;
-  readonly info: SignerInfo;
-}
-
 export async function loadSigner(dataDir: string, boothId: string, suiteName: SuiteName): Promise<BoothSigner> {
   // Imported on demand: X.509 (@peculiar/x509) is slow to load and only needed here at first start.
   const { loadOrCreateIdentity, identityPaths } = await import('../crypto/identity.js');
@@ -51,21 +39,4 @@ export function signerFromKeyPem(boothId: string, pem: string, identityKeyPem?: 
   const suite = cryptoSuite('sm');
   const binding = sign('sha256', Buffer.from(publicKeyPem), createPrivateKey(identityKeyPem)).toString('base64');
   return { boothId, suite, privateKey, publicKey, info: { alg: suite.signatureAlg, publicKeyPem, binding } };
-}
-
-/**
- * Verifier side: the public key that checks a booth's signatures, given the booth's certificate
- * public key (from mutual TLS) and the signer info it sent; null when the info is not backed by
- * the certificate.
- */
-export function signerKeyFromInfo(info: SignerInfo, certificatePublicKey: KeyObject): KeyObject | null {
-  try {
-    if (info.alg === 'ecdsa-p256-sha256') return certificatePublicKey;
-    if (info.alg !== 'sm2-sm3' || !info.binding) return null;
-    if (!verify('sha256', Buffer.from(info.publicKeyPem), certificatePublicKey, Buffer.from(info.binding, 'base64')))
-      return null;
-    return createPublicKey(info.publicKeyPem);
-  } catch {
-    return null;
-  }
 }

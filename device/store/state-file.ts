@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Low, type Adapter } from 'lowdb';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { compileValidator } from '../core/validate.js';
+import { compileValidator } from '../../protocol/validate.js';
 import { syncDir } from './fsync.js';
 
 /**

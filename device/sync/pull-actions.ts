@@ -1,10 +1,10 @@
 import { monotonicFactory } from 'ulid';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { Clock } from '../core/ports.js';
-import type { BoothSigner } from '../store/signer.js';
-import { buildBatch } from './batch.js';
+import type { BoothSigner } from '../../protocol/records/signer-info.js';
+import { buildBatch } from '../../protocol/sync/batch.js';
 import type { Outbox } from './outbox.js';
-import type { AckRequest, AckResponse, SignedBatch } from './schemas.js';
+import type { AckRequest, AckResponse, SignedBatch } from '../../protocol/sync/schemas.js';
 
 interface Issued {
   batchHash: string;

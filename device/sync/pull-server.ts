@@ -1,12 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import { errorHandler } from '../http/errors.js';
-import { syncOpenApi } from './openapi.js';
+import { syncOpenApi } from '../../protocol/sync/openapi.js';
 import type { PullActions } from './pull-actions.js';
-import { SYNC_ROUTES } from './routes.js';
-import type { AckRequest } from './schemas.js';
+import { SYNC_ROUTES } from '../../protocol/sync/routes.js';
+import type { AckRequest } from '../../protocol/sync/schemas.js';
 import { checkPeer, type SyncTls } from './tls.js';
 
 export interface PullServerOptions {

@@ -1,7 +1,7 @@
 import { request, Agent } from 'node:https';
-import { BoothError } from '../core/errors.js';
-import { compileValidator } from '../core/validate.js';
-import { PushResponseSchema, type PushResponse, type SignedBatch } from './schemas.js';
+import { BoothError } from '../../protocol/errors.js';
+import { compileValidator } from '../../protocol/validate.js';
+import { PushResponseSchema, type PushResponse, type SignedBatch } from '../../protocol/sync/schemas.js';
 import type { SyncTls } from './tls.js';
 
 const validateResponse = compileValidator(PushResponseSchema);

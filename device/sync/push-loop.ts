@@ -1,10 +1,10 @@
 import { monotonicFactory } from 'ulid';
 import type { EventBus } from '../core/events.js';
 import type { Clock } from '../core/ports.js';
-import { toBoothError } from '../core/errors.js';
-import type { BoothSigner } from '../store/signer.js';
+import { toBoothError } from '../../protocol/errors.js';
+import type { BoothSigner } from '../../protocol/records/signer-info.js';
 import { backoffDelay } from './backoff.js';
-import { buildBatch } from './batch.js';
+import { buildBatch } from '../../protocol/sync/batch.js';
 import type { Outbox } from './outbox.js';
 import type { PushClient } from './push-client.js';
 

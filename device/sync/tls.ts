@@ -1,8 +1,8 @@
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { identityPaths } from '../crypto/identity.js';
-import { readIfExists } from '../crypto/key-files.js';
-import { BoothError } from '../core/errors.js';
+import { readIfExists } from '../../protocol/crypto/key-files.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { BoothIdentity } from '../crypto/identity.js';
 
 /**

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { EventBus, EventName } from '../core/events.js';
 import { LED_PATTERN_NAMES } from '../core/led-patterns.js';
 import { LED_COLORS, type Leds } from '../core/ports.js';
-import { compileValidator } from '../core/validate.js';
+import { compileValidator } from '../../protocol/validate.js';
 import type { TuneChange, TunableView, Tunables } from './tunables.js';
 
 /**

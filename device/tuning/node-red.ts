@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { TuningSettings } from '../config/sections/tuning.js';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { BoothBridge } from './bridge.js';
 import { nodeRedSettings } from './settings.js';
 import type { TuningSecrets } from './secrets.js';

@@ -1,8 +1,8 @@
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
-import { compileValidator } from '../core/validate.js';
-import { readIfExists, writeFileDurable } from '../crypto/key-files.js';
+import { compileValidator } from '../../protocol/validate.js';
+import { readIfExists, writeFileDurable } from '../../protocol/crypto/key-files.js';
 
 /**
  * The editor password (as an scrypt hash) and Node-RED's credential secret. Set by

@@ -2,11 +2,11 @@ import { open, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { BoothConfigSchema, type BoothConfig } from '../config/schema.js';
 import type { TuningSettings } from '../config/sections/tuning.js';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock } from '../core/ports.js';
-import { compileValidator, deepFreeze, formatProblems } from '../core/validate.js';
-import { readIfExists, writeFileDurable } from '../crypto/key-files.js';
+import { compileValidator, deepFreeze, formatProblems } from '../../protocol/validate.js';
+import { readIfExists, writeFileDurable } from '../../protocol/crypto/key-files.js';
 import { availableTunables, readPath, writePath, type TunableInfo } from './catalogue.js';
 import { liveView } from './live-config.js';
 

@@ -1,6 +1,6 @@
 import { passiveVerdict, type ChallengeObservation } from '../face/liveness.js';
 import type { Camera } from '../core/ports.js';
-import { toBoothError } from '../core/errors.js';
+import { toBoothError } from '../../protocol/errors.js';
 import type { FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
 
 /**

@@ -1,7 +1,7 @@
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { Clock, RecordStore } from '../core/ports.js';
 import type { Choice, Visit } from '../core/visit/types.js';
-import type { IdentityPart, SessionPackage } from '../session/schema.js';
+import type { IdentityPart, SessionPackage } from '../../protocol/session/schema.js';
 import type { CapturedSignature, DocumentSealer, SealedDocument } from './ports.js';
 import { signRecord } from './records.js';
 

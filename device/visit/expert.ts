@@ -1,6 +1,6 @@
 import type { ExpertView } from '../core/visit/types.js';
 import { maskName } from '../core/visit/view.js';
-import type { IdentityPart, SessionPackage } from '../session/schema.js';
+import type { IdentityPart, SessionPackage } from '../../protocol/session/schema.js';
 
 /** Which expert has signed (or refused) which project: the one-signature-per-project memory. */
 export class SignedLedger {

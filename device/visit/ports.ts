@@ -1,4 +1,4 @@
-import type { SessionDocument } from '../session/schema.js';
+import type { SessionDocument } from '../../protocol/session/schema.js';
 import type { ChallengeObservation } from '../face/liveness.js';
 import type { Static } from '@sinclair/typebox';
 

@@ -1,11 +1,11 @@
 import type { VisitSettings } from '../config/sections/visit.js';
-import { BoothError, toBoothError } from '../core/errors.js';
+import { BoothError, toBoothError } from '../../protocol/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Camera, Clock, Leds, RecordStore } from '../core/ports.js';
 import { initialMachine, step } from '../core/visit/machine.js';
 import type { Choice, Effect, Input, Machine, Refusal, Visit, VisitPolicy } from '../core/visit/types.js';
 import { kioskView, type KioskView } from '../core/visit/view.js';
-import type { IdentityPart } from '../session/schema.js';
+import type { IdentityPart } from '../../protocol/session/schema.js';
 import type { SessionVault } from '../session/vault.js';
 import { CaptureLoop, type Decision } from './capture-loop.js';
 import { expertView, SignedLedger } from './expert.js';

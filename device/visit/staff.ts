@@ -1,5 +1,5 @@
-import { checkPin } from '../session/hashes.js';
-import type { SessionPackage } from '../session/schema.js';
+import { checkPin } from '../../protocol/session/hashes.js';
+import type { SessionPackage } from '../../protocol/session/schema.js';
 
 /**
  * Staff credentials come with the signed session package (id + scrypt PIN hash), so a booth

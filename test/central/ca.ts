@@ -4,9 +4,9 @@ import {
   generateKeyPair,
   issueCertificate,
   type CertificateProfile,
-} from '../../device/crypto/x509.js';
+} from '../../protocol/crypto/x509.js';
 import { identityPaths, loadOrCreateIdentity } from '../../device/crypto/identity.js';
-import { writeFileDurable } from '../../device/crypto/key-files.js';
+import { writeFileDurable } from '../../protocol/crypto/key-files.js';
 import { createPublicKey } from 'node:crypto';
 
 /**

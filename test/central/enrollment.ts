@@ -1,16 +1,10 @@
-import { createHash, createPublicKey, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import * as x509 from '@peculiar/x509';
-import { BoothError } from '../../device/core/errors.js';
-import { issueCertificate } from '../../device/crypto/x509.js';
-import { compileValidator } from '../../device/core/validate.js';
-import {
-  ENROLL_PATH,
-  EnrollError,
-  EnrollRequest,
-  EnrollResponse,
-  type SiteConfig,
-} from '../../provisioning/enroll-protocol.js';
+import { BoothError } from '../../protocol/errors.js';
+import { issueCertificate } from '../../protocol/crypto/x509.js';
+import { compileValidator } from '../../protocol/validate.js';
+import { ENROLL_PATH, EnrollError, EnrollRequest, EnrollResponse, type SiteConfig } from '../../protocol/enroll.js';
 import type { CentralCa } from './ca.js';
 
 /**
@@ -26,6 +20,8 @@ export interface EnrollmentOptions {
   now?: () => number;
   /** Certificate lifetime. */
   certDays?: number;
+  /** The central keys the booth pins (default: fresh ones, kept for the life of this enrollment). */
+  keys?: EnrollResponse['keys'];
 }
 
 interface TokenEntry {
@@ -53,6 +49,7 @@ const hash = (s: string | Buffer) => createHash('sha256').update(s).digest('hex'
 export function createEnrollment(o: EnrollmentOptions): Enrollment {
   const now = o.now ?? Date.now;
   const tokens = new Map<string, TokenEntry>();
+  const keys = o.keys ?? { session: freshKey(), escrow: freshKey() };
   let issued = 0;
 
   async function enroll(raw: unknown): Promise<EnrollResponse> {
@@ -87,7 +84,7 @@ export function createEnrollment(o: EnrollmentOptions): Enrollment {
       subject: `CN=${entry.site.booth.id}`,
       altNames: ['localhost', '127.0.0.1'],
     });
-    const response: EnrollResponse = { certificate, caCertificate: o.ca.certPem, site: entry.site };
+    const response: EnrollResponse = { certificate, caCertificate: o.ca.certPem, site: entry.site, keys };
     entry.usedBy = keyId;
     entry.response = response;
     issued += 1;
@@ -119,5 +116,13 @@ export function createEnrollment(o: EnrollmentOptions): Enrollment {
     get issued() {
       return issued;
     },
+  };
+}
+
+function freshKey(): EnrollResponse['keys']['session'] {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    keyId: hash(publicKey.export({ type: 'spki', format: 'der' })),
   };
 }

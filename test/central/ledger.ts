@@ -1,6 +1,6 @@
 import type { CommittedRecord } from '../../device/core/ports.js';
-import { GENESIS_HASH } from '../../device/store/record-codec.js';
-import type { AckStatus } from '../../device/sync/schemas.js';
+import { GENESIS_HASH } from '../../protocol/records/record-codec.js';
+import type { AckStatus } from '../../protocol/sync/schemas.js';
 
 /**
  * What the reference central server holds per booth: the verified records in sequence order,

@@ -1,7 +1,7 @@
 import type { Agent } from 'node:https';
-import { signerKeyFromInfo } from '../../device/store/signer.js';
-import { batchProblems } from '../../device/sync/batch.js';
-import type { AckResponse, SignedBatch } from '../../device/sync/schemas.js';
+import { signerKeyFromInfo } from '../../protocol/records/signer-info.js';
+import { batchProblems } from '../../protocol/sync/batch.js';
+import type { AckResponse, SignedBatch } from '../../protocol/sync/schemas.js';
 import type { CentralLedger } from './ledger.js';
 import { httpsJson } from './https-json.js';
 

@@ -2,12 +2,12 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { Agent } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { BoothError } from '../../device/core/errors.js';
+import { BoothError } from '../../protocol/errors.js';
 import { errorHandler } from '../../device/http/errors.js';
-import { signerKeyFromInfo } from '../../device/store/signer.js';
-import { batchProblems } from '../../device/sync/batch.js';
-import { SYNC_ROUTES } from '../../device/sync/routes.js';
-import type { SignedBatch } from '../../device/sync/schemas.js';
+import { signerKeyFromInfo } from '../../protocol/records/signer-info.js';
+import { batchProblems } from '../../protocol/sync/batch.js';
+import { SYNC_ROUTES } from '../../protocol/sync/routes.js';
+import type { SignedBatch } from '../../protocol/sync/schemas.js';
 import { checkPeer } from '../../device/sync/tls.js';
 import { createCentralCa, issueCert, type CentralCa, type IssuedCert } from './ca.js';
 import { CentralLedger, type RecordPolicy } from './ledger.js';

@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import type { AdapterInfo, Camera, CameraFrame, Clock } from '../../core/ports.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { checkJpeg } from './jpeg-check.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png']);

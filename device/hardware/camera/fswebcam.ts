@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { Camera, CameraFrame, Clock, AdapterInfo } from '../../core/ports.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { checkJpeg } from './jpeg-check.js';
 
 export interface FswebcamOptions {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 
 // A camera frame is at most a few megapixels; refuse anything bigger before decoding it.
 const MAX_PIXELS = 4096 * 4096;

@@ -1,5 +1,5 @@
 import { LED_COLORS, type AdapterInfo, type LedColor, type LedPatternName, type Leds } from '../../core/ports.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { PatternDriver } from './pattern-driver.js';
 import { detectGpioBase } from './gpio-base.js';
 

@@ -1,6 +1,6 @@
 import { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '@serialport/bindings-cpp';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { SocatPair } from './socat.js';
 import { encodeQuery } from '../../signature/protocol/isdv4-encode.js';
 

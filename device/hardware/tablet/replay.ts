@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { AdapterInfo, Clock, Tablet, TabletChunk, TabletState } from '../../core/ports.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { TabletListeners } from './listeners.js';
 
 export interface ReplayTabletOptions {

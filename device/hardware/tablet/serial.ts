@@ -1,7 +1,7 @@
 import { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import type { AdapterInfo, Clock, Tablet, TabletChunk, TabletState } from '../../core/ports.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { Backoff } from './backoff.js';
 import { TabletListeners } from './listeners.js';
 

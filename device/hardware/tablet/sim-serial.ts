@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import type { AdapterInfo, Clock, Tablet, TabletChunk, TabletState } from '../../core/ports.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { SerialTablet } from './serial.js';
 import { PtyTabletSimulator } from './pty-sim.js';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { lstat, mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 
 export interface SocatPairOptions {
   socatPath: string;

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { RenderSettings } from '../../config/sections/signature.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import type { Signature } from '../model.js';
 import { drawSvg } from './svg.js';
 import { withPngDensity } from './png-density.js';

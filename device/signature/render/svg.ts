@@ -1,5 +1,5 @@
 import type { RenderSettings } from '../../config/sections/signature.js';
-import { BoothError } from '../../core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import type { Signature } from '../model.js';
 import { formatMm, inkBounds, inkPaths, outlinePath } from './outline.js';
 

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { makeReport, makeSignaturePng, placesFor } from '../../../bench/documents-samples.js';
 import { stampAndSeal, verifyPdf, type SignerPem, type StampRequest } from '../../../device/documents/index.js';
 import { signatureLayout } from '../../../device/documents/stamp.js';
-import { isBoothError, type ErrorCode } from '../../../device/core/errors.js';
+import { isBoothError, type ErrorCode } from '../../../protocol/errors.js';
 import { makeSigner, renderGray, scratch, tool, writeTemp } from './helpers.js';
 
 let signer: SignerPem;

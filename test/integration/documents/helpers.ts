@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSelfSignedCertificate, generateKeyPair } from '../../../device/crypto/x509.js';
+import { createSelfSignedCertificate, generateKeyPair } from '../../../protocol/crypto/x509.js';
 import type { SignerPem } from '../../../device/documents/index.js';
 
 /** Shared by the documents integration tests: a signer, a scratch folder, poppler/qpdf runs. */

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeReport, makeSignaturePng, placesFor } from '../../../bench/documents-samples.js';
 import { stampAndSeal, verifyPdf, type SignerPem, type StampRequest } from '../../../device/documents/index.js';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { join } from 'node:path';
-import { children, content, read } from '../../../device/documents/der.js';
+import { children, content, read } from '../../../protocol/pdf/der.js';
 import { makeSigner, scratch, tool, writeTemp } from './helpers.js';
 import { startTsa, type TestTsa } from './tsa.js';
 

@@ -3,7 +3,7 @@ import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { OID, signCms, type SignerPem } from '../../../device/documents/cms.js';
-import { children, oid, read, seq, tlv, TAG, whole } from '../../../device/documents/der.js';
+import { children, oid, read, seq, tlv, TAG, whole } from '../../../protocol/pdf/der.js';
 
 /**
  * A small RFC 3161 timestamp authority for the tests, on 127.0.0.1: answers a TimeStampReq with

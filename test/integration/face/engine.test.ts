@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { EventBus } from '../../../device/core/events.js';
 import { FaceEngine } from '../../../device/face/engine.js';
 import { frame640, idCardPhoto } from '../../../device/face/variants.js';

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileValidator } from '../../../device/core/validate.js';
+import { compileValidator } from '../../../protocol/validate.js';
 import { FaceConfig, type FaceSettings } from '../../../device/config/sections/face.js';
 import { FaceEngine } from '../../../device/face/engine.js';
 import { hostPaths } from '../../../device/paths.js';

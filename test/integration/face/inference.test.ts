@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { EventBus } from '../../../device/core/events.js';
 import { FaceEngine, RESTART_DELAY_MS } from '../../../device/face/engine.js';
 import {

@@ -1,7 +1,7 @@
 import { rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { FaceEngine } from '../../../device/face/engine.js';
 import { hostPaths } from '../../../device/paths.js';
 import { defaultSettings, modelsDirWithTampered } from './helpers.js';

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identityPaths, loadOrCreateIdentity } from '../../../device/crypto/identity.js';
-import { verifyIssued } from '../../../device/crypto/x509.js';
+import { verifyIssued } from '../../../protocol/crypto/x509.js';
 import { projectDir } from '../../../device/paths.js';
 import { OFFLINE_FILES, readOfflineRequest, writeOfflineResponse } from '../../../provisioning/offline.js';
 import { createCentralCa } from '../../central/ca.js';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import type { Tablet, TabletChunk, TabletState } from '../../../device/core/ports.js';
 import { until } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ManualClock } from '../../../device/core/clock.js';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { storePaths } from '../../../device/store/layout.js';
 import { eventLog, openStore, tempDir } from '../../fixtures/store/helpers.js';
 

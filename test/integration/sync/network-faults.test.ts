@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chainProblems } from '../../../device/store/record-codec.js';
+import { chainProblems } from '../../../protocol/records/record-codec.js';
 import { syncRig, until, type SyncRig } from '../../fixtures/store/sync-setup.js';
 
 /**

@@ -3,8 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent } from 'node:https';
 import { projectDir } from '../../../device/paths.js';
-import type { AckResponse, SignedBatch } from '../../../device/sync/schemas.js';
-import { syncOpenApi } from '../../../device/sync/openapi.js';
+import type { AckResponse, SignedBatch } from '../../../protocol/sync/schemas.js';
+import { syncOpenApi } from '../../../protocol/sync/openapi.js';
 import { httpsJson } from '../../central/https-json.js';
 import { syncRig, until, type SyncRig } from '../../fixtures/store/sync-setup.js';
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEMO_EXPERTS } from '../../../device/session/demo.js';
-import { idNumberHash } from '../../../device/session/hashes.js';
+import { idNumberHash } from '../../../protocol/session/hashes.js';
 import { post, startHarness, until, type Harness } from './harness.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemoryLeds } from '../../../device/hardware/leds/memory.js';
-import type { SessionPackage } from '../../../device/session/schema.js';
+import type { SessionPackage } from '../../../protocol/session/schema.js';
 import { buildDemoPackage } from '../../../device/session/demo.js';
 import { fixturesDir, post, startHarness, until, type Harness } from './harness.js';
 

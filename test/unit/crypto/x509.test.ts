@@ -9,7 +9,7 @@ import {
   generateKeyPair,
   issueCertificate,
   verifyIssued,
-} from '../../../device/crypto/x509.js';
+} from '../../../protocol/crypto/x509.js';
 import { loadOrCreateIdentity, identityPaths } from '../../../device/crypto/identity.js';
 
 describe('x509', () => {

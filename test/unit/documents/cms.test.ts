@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSignedData, OID, signedAttributes, parseCertificate } from '../../../device/documents/cms.js';
-import { checkCms } from '../../../device/documents/cms-verify.js';
-import { children, content, oidToString, read } from '../../../device/documents/der.js';
-import { createSelfSignedCertificate, generateKeyPair } from '../../../device/crypto/x509.js';
+import { checkCms } from '../../../protocol/pdf/cms-verify.js';
+import { children, content, oidToString, read } from '../../../protocol/pdf/der.js';
+import { createSelfSignedCertificate, generateKeyPair } from '../../../protocol/crypto/x509.js';
 
 let signer: { keyPem: string; certPem: string };
 const data = [Buffer.from('first signed range '), Buffer.from('second signed range')];

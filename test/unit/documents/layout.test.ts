@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitCentred, placement, signatureLayout } from '../../../device/documents/stamp.js';
 import { formatStampTime } from '../../../device/documents/options.js';
-import { decodeTextBytes, dictName, dictString, pdfDateToIso } from '../../../device/documents/pdf-strings.js';
+import { decodeTextBytes, dictName, dictString, pdfDateToIso } from '../../../protocol/pdf/pdf-strings.js';
 
 describe('fitCentred', () => {
   it('keeps the aspect ratio and centres a wide image in a tall box', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkPlacesFit, parsePlaces, placesOfSeat, type Place } from '../../../device/documents/places.js';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 
 const A4 = { x: 0, y: 0, width: 595, height: 842 };
 const place = (over: Partial<Place> = {}): Place => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileValidator } from '../../../device/core/validate.js';
-import { isBoothError } from '../../../device/core/errors.js';
+import { compileValidator } from '../../../protocol/validate.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { FaceConfig } from '../../../device/config/sections/face.js';
 
 const validator = compileValidator(FaceConfig, { defaults: true, code: 'BOOTH_ERR_CONFIG_INVALID' });

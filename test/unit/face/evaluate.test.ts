@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import {
   bestThreshold,
   countCorrect,

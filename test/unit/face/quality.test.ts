@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { qualityReasons, QUALITY_REASONS, type QualityMeasures } from '../../../device/face/quality.js';
-import { compileValidator } from '../../../device/core/validate.js';
+import { compileValidator } from '../../../protocol/validate.js';
 import { FaceConfig } from '../../../device/config/sections/face.js';
 
 const t = compileValidator(FaceConfig, { defaults: true }).parse({}).quality;

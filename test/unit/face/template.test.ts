@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { makeTemplate, readTemplate, RECIPE, type ModelVersion } from '../../../device/face/template.js';
 
 const version: ModelVersion = { id: 'faceplugin/fr_feature.onnx', sha256: 'a'.repeat(64), recipe: RECIPE };

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { ManualClock } from '../../../device/core/clock.js';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { buildDemoPackage, demoCentralKey, DEMO_EXPERTS } from '../../../device/session/demo.js';
-import { buildUnlockCommand, signPackage } from '../../../device/session/build.js';
+import { signPackage } from '../../../protocol/session/build.js';
+import { buildUnlockCommand } from '../../../protocol/session/commands.js';
 import { SessionVault } from '../../../device/session/vault.js';
-import { verifyPackage, type RejectionReason } from '../../../device/session/verify.js';
-import type { SessionPackage } from '../../../device/session/schema.js';
+import { verifyPackage, type RejectionReason } from '../../../protocol/session/verify.js';
+import type { SessionPackage } from '../../../protocol/session/schema.js';
 
 const fixturesDir = resolve('test/fixtures');
 const NOW = Date.parse('2026-11-26T02:00:00Z');
@@ -198,15 +199,16 @@ describe('session package', () => {
     const { v, dir } = await vault();
     await v.install(locked);
     const other = p256();
-    const at = new Date(NOW).toISOString().replace(/\.\d+Z/, 'Z');
-    const forged = buildUnlockCommand(locked.packageId, 'booth-7', at, other.privateKeyPem);
+    const unlock = (boothId: string, key: string) =>
+      buildUnlockCommand({ packageId: locked.packageId, version: locked.version, boothId, issuedAt: NOW }, key);
+    const forged = unlock('booth-7', other.privateKeyPem);
     await expect(v.unlockByCommand(forged)).rejects.toMatchObject({ details: { reason: 'other-key' } });
-    const elsewhere = buildUnlockCommand(locked.packageId, 'booth-8', at, central.privateKeyPem);
+    const elsewhere = unlock('booth-8', central.privateKeyPem);
     await expect(v.unlockByCommand(elsewhere)).rejects.toMatchObject({ details: { reason: 'other-booth' } });
-    const { signature: _s, ...unsigned } = buildUnlockCommand(locked.packageId, 'booth-7', at, central.privateKeyPem);
+    const { signature: _s, ...unsigned } = unlock('booth-7', central.privateKeyPem);
     await expect(v.unlockByCommand(unsigned)).rejects.toMatchObject({ details: { reason: 'unsigned' } });
     expect(v.unlockState().sealed).toBe(true);
-    await v.unlockByCommand(buildUnlockCommand(locked.packageId, 'booth-7', at, central.privateKeyPem));
+    await v.unlockByCommand(unlock('booth-7', central.privateKeyPem));
     expect(v.unlockState()).toEqual({ sealed: false, cause: 'command' });
     // A restart keeps the unlock: the signed command is stored and re-verified.
     const { v: reloaded } = await vault(new ManualClock(NOW), dir);

@@ -4,9 +4,9 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { resolve } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
-import { sessionSchemaJson } from '../../../device/session/export-schema.js';
+import { sessionSchemaJson } from '../../../protocol/session/export-schema.js';
 import { buildDemoPackage } from '../../../device/session/demo.js';
-import { canonicalJson } from '../../../device/session/canonical.js';
+import { canonicalJson } from '../../../protocol/session/canonical.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EventBus } from '../../../device/core/events.js';
 import { ManualClock } from '../../../device/core/clock.js';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { TabletDriver } from '../../../device/signature/driver.js';
 import { SignatureCapture } from '../../../device/signature/capture.js';
 import { isdv4 } from '../../../device/signature/protocol/isdv4.js';

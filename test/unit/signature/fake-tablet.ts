@@ -1,5 +1,5 @@
 import type { AdapterInfo, Tablet, TabletChunk, TabletState } from '../../../device/core/ports.js';
-import { BoothError } from '../../../device/core/errors.js';
+import { BoothError } from '../../../protocol/errors.js';
 import { TabletListeners } from '../../../device/hardware/tablet/listeners.js';
 import { encodeQuery } from '../../../device/signature/protocol/isdv4-encode.js';
 

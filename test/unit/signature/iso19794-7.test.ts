@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { decodeScaling, encodeScaling, fromIso19794_7, toIso19794_7 } from '../../../device/signature/iso19794-7.js';
 import type { Sample } from '../../../device/signature/model.js';
 import { DEVICE, demoSignature, line } from './builders.js';

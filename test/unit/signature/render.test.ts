@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { renderPng } from '../../../device/signature/render/png.js';
 import { renderSvg } from '../../../device/signature/render/svg.js';
 import { signatureSettings } from '../../../device/signature/settings.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateKeyPairSync } from 'node:crypto';
-import { canonicalJson } from '../../../device/store/canonical.js';
-import { cryptoSuite, type SuiteName } from '../../../device/store/crypto-suite.js';
-import { chainProblems, GENESIS_HASH, recordProblem, sealRecord } from '../../../device/store/record-codec.js';
+import { canonicalJson } from '../../../protocol/records/canonical.js';
+import { cryptoSuite, type SuiteName } from '../../../protocol/records/crypto-suite.js';
+import { chainProblems, GENESIS_HASH, recordProblem, sealRecord } from '../../../protocol/records/record-codec.js';
 import type { CommittedRecord } from '../../../device/core/ports.js';
 
 describe('canonical JSON', () => {

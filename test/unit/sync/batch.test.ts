@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { GENESIS_HASH, sealRecord } from '../../../device/store/record-codec.js';
-import { signerFromKeyPem, signerKeyFromInfo } from '../../../device/store/signer.js';
-import { batchProblems, buildBatch } from '../../../device/sync/batch.js';
+import { GENESIS_HASH, sealRecord } from '../../../protocol/records/record-codec.js';
+import { signerFromKeyPem } from '../../../device/store/signer.js';
+import { signerKeyFromInfo } from '../../../protocol/records/signer-info.js';
+import { batchProblems, buildBatch } from '../../../protocol/sync/batch.js';
 import type { CommittedRecord } from '../../../device/core/ports.js';
 
 function keyPem(curve: string): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../../device/config/load.js';
 import { EventBus } from '../../../device/core/events.js';
-import { isBoothError } from '../../../device/core/errors.js';
+import { isBoothError } from '../../../protocol/errors.js';
 import { Tunables, type TuneChange } from '../../../device/tuning/tunables.js';
 import { availableTunables, schemaAt } from '../../../device/tuning/catalogue.js';
 import { BoothConfigSchema } from '../../../device/config/schema.js';

@@ -12,7 +12,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../errors.js';
 
 /**
  * The two cryptographic suites a booth can run with (config store.crypto):

@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
-import type { CommittedRecord } from '../core/ports.js';
-import { canonicalJson } from '../store/canonical.js';
-import { suiteForAlg } from '../store/crypto-suite.js';
-import { chainProblems } from '../store/record-codec.js';
-import type { BoothSigner, SignerInfo } from '../store/signer.js';
+import type { CommittedRecord } from '../records/types.js';
+import { canonicalJson } from '../records/canonical.js';
+import { suiteForAlg } from '../records/crypto-suite.js';
+import { chainProblems } from '../records/record-codec.js';
+import type { BoothSigner, SignerInfo } from '../records/signer-info.js';
 import type { Batch, SignedBatch } from './schemas.js';
 
 /**

@@ -166,16 +166,69 @@ export const IdentityPartSchema = Type.Object(
 );
 export type IdentityPart = Static<typeof IdentityPartSchema>;
 
-/** The central server's order to open the roster before its unlock time. */
+const Nonce = Type.String({
+  pattern: '^[0-9a-f]{32}$',
+  description: '16 random bytes, hex; a booth accepts each once',
+});
+
+/**
+ * The central server's order to open the roster before its unlock time. Bound to one version of
+ * one package; the booth accepts it once (nonce) and only within its time window.
+ */
 export const UnlockCommandSchema = Type.Object(
   {
     type: Type.Literal('unlock'),
     packageId: Id,
+    version: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'the package version it opens' }),
     boothId: Id,
     issuedAt: Instant,
-    nonce: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+    nonce: Nonce,
     signature: Type.Optional(PackageSignature),
   },
   { additionalProperties: false, $id: 'https://booth.local/schemas/unlock-command.json', title: 'Unlock command' },
 );
 export type UnlockCommand = Static<typeof UnlockCommandSchema>;
+
+/**
+ * The central server withdraws a package (a session cancelled or moved): every version up to
+ * `version` is closed at the booth, its no-shows recorded, and never installed again.
+ */
+export const RevokeCommandSchema = Type.Object(
+  {
+    type: Type.Literal('revoke'),
+    packageId: Id,
+    version: Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'versions up to this one are revoked' }),
+    boothId: Id,
+    issuedAt: Instant,
+    nonce: Nonce,
+    reason: Text(500, 'why, for the audit record'),
+    signature: Type.Optional(PackageSignature),
+  },
+  { additionalProperties: false, $id: 'https://booth.local/schemas/revoke-command.json', title: 'Revoke command' },
+);
+export type RevokeCommand = Static<typeof RevokeCommandSchema>;
+
+/**
+ * A new central key, signed by the session-signing key the booth trusts now: `session` replaces
+ * the key that signs packages and commands (packages installed under the old key stay valid),
+ * `escrow` replaces the key signature dynamics are encrypted to.
+ */
+export const KeyRotationSchema = Type.Object(
+  {
+    type: Type.Literal('key-rotation'),
+    purpose: Type.Union([Type.Literal('session'), Type.Literal('escrow')]),
+    boothId: Id,
+    publicKeyPem: Type.String({ minLength: 100, maxLength: 1000, pattern: '^-----BEGIN PUBLIC KEY-----' }),
+    keyId: Sha256,
+    issuedAt: Instant,
+    nonce: Nonce,
+    signature: Type.Optional(PackageSignature),
+  },
+  { additionalProperties: false, $id: 'https://booth.local/schemas/key-rotation.json', title: 'Key rotation' },
+);
+export type KeyRotation = Static<typeof KeyRotationSchema>;
+
+export const CentralCommandSchema = Type.Union([UnlockCommandSchema, RevokeCommandSchema, KeyRotationSchema], {
+  description: 'a signed order of the central server, delivered through the package channel',
+});
+export type CentralCommand = UnlockCommand | RevokeCommand | KeyRotation;

@@ -8,7 +8,7 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../errors.js';
 
 /**
  * Roster sealing (docs/protocol.md, "Roster encryption"): per entry, the central server makes an
@@ -52,7 +52,30 @@ function partKey(shared: Buffer, ephemeral: Buffer, label: string): Buffer {
   return Buffer.from(hkdfSync('sha256', shared, ephemeral, Buffer.from(label, 'utf8'), 32));
 }
 
-/** Central side: seals the parts of one entry to the booth's public key. */
+/**
+ * Seals one plaintext to a P-256 public key under `label` (HKDF info and GCM additional data):
+ * a fresh ephemeral key per call, so two seals of the same bytes share nothing.
+ */
+export function sealTo(recipient: KeyObject, label: string, plain: Buffer): { ephemeralKey: string } & SealedPartData {
+  const eph = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ephemeral = rawPoint(eph.publicKey);
+  const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: recipient });
+  return { ephemeralKey: ephemeral.toString('base64'), ...sealWith(shared, ephemeral, label, plain) };
+}
+
+function sealWith(shared: Buffer, ephemeral: Buffer, label: string, plain: Buffer): SealedPartData {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', partKey(shared, ephemeral, label), iv);
+  cipher.setAAD(Buffer.from(label, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return {
+    iv: iv.toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+  };
+}
+
+/** Central side: seals the parts of one entry to the booth's public key (one ephemeral key for both parts). */
 export function sealEntry(
   boothPublicKey: KeyObject,
   labels: Record<PartName, string>,
@@ -61,18 +84,11 @@ export function sealEntry(
   const eph = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ephemeral = rawPoint(eph.publicKey);
   const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: boothPublicKey });
-  const seal = (part: PartName): SealedPartData => {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', partKey(shared, ephemeral, labels[part]), iv);
-    cipher.setAAD(Buffer.from(labels[part], 'utf8'));
-    const ciphertext = Buffer.concat([cipher.update(parts[part]), cipher.final()]);
-    return {
-      iv: iv.toString('base64'),
-      ciphertext: ciphertext.toString('base64'),
-      tag: cipher.getAuthTag().toString('base64'),
-    };
+  return {
+    ephemeralKey: ephemeral.toString('base64'),
+    matching: sealWith(shared, ephemeral, labels.matching, parts.matching),
+    identity: sealWith(shared, ephemeral, labels.identity, parts.identity),
   };
-  return { ephemeralKey: ephemeral.toString('base64'), matching: seal('matching'), identity: seal('identity') };
 }
 
 /**

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { IdentityPartSchema, MatchingPartSchema, SessionPackageSchema, UnlockCommandSchema } from './schema.js';
-import { projectDir } from '../paths.js';
+import { projectRoot } from '../project-root.js';
 
 /**
  * The session protocol as one JSON Schema file (npm run docs:session): the package, the two
@@ -15,7 +15,7 @@ export function sessionSchemaJson(): string {
       $schema: 'http://json-schema.org/draft-07/schema#',
       $id: 'https://booth.local/schemas/session-protocol.json',
       title: 'Booth session protocol',
-      description: 'generated from device/session/schema.ts; see docs/protocol.md',
+      description: 'generated from protocol/session/schema.ts; see docs/protocol.md',
       definitions: {
         SessionPackage: SessionPackageSchema,
         MatchingPart: MatchingPartSchema,
@@ -29,7 +29,7 @@ export function sessionSchemaJson(): string {
 }
 
 if (process.argv[1]?.endsWith('session/export-schema.js')) {
-  const out = join(projectDir(), 'docs', 'session-package.schema.json');
+  const out = join(projectRoot(), 'docs', 'session-package.schema.json');
   writeFileSync(out, sessionSchemaJson());
   process.stdout.write(`wrote ${out}\n`);
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { RouteSpec } from './routes.js';
 
 /**
  * The enrollment protocol between a booth and the central server, one schema for both sides.
@@ -39,18 +40,50 @@ export const SiteConfig = Type.Object(
 );
 export type SiteConfig = Static<typeof SiteConfig>;
 
+/** A central public key the booth pins: the one that signs packages and commands, or the escrow key. */
+export const PinnedKey = Type.Object(
+  {
+    publicKeyPem: Type.String({ minLength: 100, maxLength: 1000, pattern: '^-----BEGIN PUBLIC KEY-----' }),
+    keyId: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the SubjectPublicKeyInfo DER' }),
+  },
+  { additionalProperties: false },
+);
+
 export const EnrollResponse = Type.Object(
   {
     certificate: Type.String({ pattern: '^-----BEGIN CERTIFICATE-----' }),
     caCertificate: Type.String({ pattern: '^-----BEGIN CERTIFICATE-----' }),
     site: SiteConfig,
+    keys: Type.Object(
+      {
+        session: PinnedKey,
+        escrow: PinnedKey,
+      },
+      {
+        additionalProperties: false,
+        description:
+          'session: signs packages and commands (later rotations arrive signed by it); escrow: signature dynamics are encrypted to it',
+      },
+    ),
   },
   { additionalProperties: false },
 );
 export type EnrollResponse = Static<typeof EnrollResponse>;
 
-/** Error bodies follow device/http/errors.ts. */
+/** Error bodies: a coded error (protocol/errors.ts). */
 export const EnrollError = Type.Object({
   code: Type.String(),
   message: Type.String(),
 });
+
+export const ENROLL_ROUTES = {
+  enroll: {
+    method: 'POST',
+    url: ENROLL_PATH,
+    side: 'central',
+    summary:
+      'A booth sends its one-time token and a CSR and gets its certificate (naming its booth id), the CA, its site configuration and the central keys to pin. Served without a client certificate (the booth has none yet); the token is the credential.',
+    body: EnrollRequest,
+    response: { 200: EnrollResponse, 400: EnrollError, 401: EnrollError, 409: EnrollError, 410: EnrollError },
+  },
+} as const satisfies Record<string, RouteSpec>;

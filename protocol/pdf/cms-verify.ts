@@ -1,7 +1,7 @@
 import { createHash, verify as verifySignature, X509Certificate } from 'node:crypto';
 import { children, content, oidToString, read, whole, type Element } from './der.js';
-import { OID } from './cms.js';
-import { readTstInfo } from './timestamp.js';
+import { OID } from './oid.js';
+import { readTstInfo } from './tst-info.js';
 
 /**
  * Checks a detached CMS SignedData against the bytes it claims to sign: the message-digest

@@ -1,7 +1,7 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { BoothError } from '../core/errors.js';
-import { compileValidator } from '../core/validate.js';
-import { SessionPackageSchema, UnlockCommandSchema, type SessionPackage, type UnlockCommand } from './schema.js';
+import { BoothError } from '../errors.js';
+import { compileValidator } from '../validate.js';
+import { SessionPackageSchema, type SessionPackage } from './schema.js';
 import { keyId, verifyDocument } from './keys.js';
 
 /**
@@ -41,9 +41,8 @@ export function rejection(reason: RejectionReason, message: string, details: Rec
 }
 
 const packageValidator = compileValidator(SessionPackageSchema);
-const unlockValidator = compileValidator(UnlockCommandSchema);
 
-function parseJson(input: Buffer | string | unknown): unknown {
+export function parseJson(input: Buffer | string | unknown): unknown {
   if (typeof input !== 'string' && !Buffer.isBuffer(input)) return structuredClone(input);
   try {
     return JSON.parse(Buffer.isBuffer(input) ? input.toString('utf8') : input) as unknown;
@@ -109,24 +108,4 @@ export function verifyPackage(input: Buffer | string | unknown, trust: TrustCont
     throw rejection('other-booth', 'the roster is sealed to another booth key');
   if (trust.now >= Date.parse(pkg.expiresAt)) throw rejection('expired', `the package expired at ${pkg.expiresAt}`);
   return pkg;
-}
-
-/** Checks a signed unlock command against the installed package. */
-export function verifyUnlock(input: unknown, pkg: SessionPackage, trust: TrustContext): UnlockCommand {
-  const raw = parseJson(input);
-  const check = unlockValidator.check(raw);
-  if (!check.ok)
-    throw rejection('malformed', check.problems.map((p) => `${p.field}: expected ${p.expected}`).join('; '));
-  const cmd = raw as UnlockCommand;
-  if (!cmd.signature) throw rejection('unsigned', 'the unlock command carries no signature');
-  if (!trust.centralKey) throw rejection('other-key', 'no central server key is pinned on this booth');
-  if (cmd.signature.keyId !== keyId(trust.centralKey))
-    throw rejection('other-key', 'unlock command signed by a key other than the pinned central key');
-  if (!verifyDocument('unlock', cmd, cmd.signature.value, trust.centralKey))
-    throw rejection('tampered', 'the unlock command signature does not match its content');
-  if (cmd.boothId !== trust.boothId) throw rejection('other-booth', `the unlock command is for ${cmd.boothId}`);
-  if (cmd.packageId !== pkg.packageId)
-    throw rejection('stale', `the unlock command is for package ${cmd.packageId}, not ${pkg.packageId}`);
-  if (trust.now >= Date.parse(pkg.expiresAt)) throw rejection('expired', 'the package has expired');
-  return cmd;
 }

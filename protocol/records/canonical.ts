@@ -1,4 +1,4 @@
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../errors.js';
 
 /**
  * Canonical JSON: object keys sorted, no whitespace. Hashes and signatures are computed over

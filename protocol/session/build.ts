@@ -104,13 +104,3 @@ export function signPackage(pkg: SessionPackage, centralPrivateKeyPem: string): 
 export function buildPackage(input: PackageInput, centralPrivateKeyPem: string): SessionPackage {
   return signPackage(buildUnsignedPackage(input), centralPrivateKeyPem);
 }
-
-export function buildUnlockCommand(
-  packageId: string,
-  boothId: string,
-  issuedAt: string,
-  centralPrivateKeyPem: string,
-): Record<string, unknown> {
-  const cmd = { type: 'unlock', packageId, boothId, issuedAt, nonce: randomBytes(16).toString('hex') };
-  return { ...cmd, signature: signDocument('unlock', cmd, centralPrivateKeyPem) };
-}

@@ -1,4 +1,4 @@
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../errors.js';
 
 /**
  * The canonical serialisation the central server signs (docs/protocol.md, "Canonical form"):
@@ -38,8 +38,11 @@ function notCanonical(message: string): BoothError {
   return new BoothError('BOOTH_ERR_BAD_INPUT', `canonical JSON: ${message}`);
 }
 
-/** Domain-separated bytes to sign: a package signature can never pass as an unlock command's. */
-export function signingBytes(context: 'package' | 'unlock', document: Record<string, unknown>): Buffer {
+/** What a central signature is over; each kind signs with its own context line. */
+export type SigningContext = 'package' | 'unlock' | 'revoke' | 'key-rotation';
+
+/** Domain-separated bytes to sign: a package signature can never pass as a command's, nor one command as another. */
+export function signingBytes(context: SigningContext, document: Record<string, unknown>): Buffer {
   const { signature: _ignored, ...rest } = document;
   return Buffer.from(`booth-session/1 ${context}\n${canonicalJson(rest)}`, 'utf8');
 }

@@ -1,6 +1,6 @@
 import { webcrypto, createPrivateKey, createPublicKey, X509Certificate, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../errors.js';
 
 /**
  * X.509 for the booth: its ECDSA P-256 key pair, a self-signed certificate until provisioning
@@ -108,15 +108,17 @@ export interface SelfSignedOptions {
   keys: KeyPairPem;
   days: number;
   profile: CertificateProfile;
-  /** DNS names / IPs for server certificates. */
+  /** DNS names, IPs or URIs (`urn:booth:<id>`) for the subject alternative name. */
   altNames?: string[];
   notBefore?: Date;
 }
 
+/** Subject alternative names: `urn:...` and `https://...` are URIs, dotted quads and IPv6 are IPs, the rest DNS names. */
 function altNamesExtension(names: string[] | undefined): x509.Extension[] {
   if (!names?.length) return [];
-  const isIp = (n: string) => /^[\d.]+$/.test(n) || n.includes(':');
-  return [new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: isIp(n) ? 'ip' : 'dns', value: n })))];
+  const type = (n: string): 'url' | 'ip' | 'dns' =>
+    /^urn:|^[a-z][a-z0-9+.-]*:\/\//i.test(n) ? 'url' : /^[\d.]+$/.test(n) || n.includes(':') ? 'ip' : 'dns';
+  return [new x509.SubjectAlternativeNameExtension(names.map((n) => ({ type: type(n), value: n })))];
 }
 
 export async function createSelfSignedCertificate(o: SelfSignedOptions): Promise<string> {

@@ -112,6 +112,30 @@ export const ErrorSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A blob's name: `h-` and the hex hash of its bytes (SHA-256, or SM3 for a booth on the sm suite). */
+export const BlobParamsSchema = Type.Object(
+  { id: Type.String({ pattern: '^h-[0-9a-f]{64}$' }) },
+  { additionalProperties: false },
+);
+
+export const BlobStatusSchema = Type.Object(
+  {
+    id: Type.String(),
+    received: Type.Integer({ minimum: 0, description: 'bytes held so far: the next piece starts here' }),
+    complete: Type.Boolean({ description: 'the whole blob is held and matched its name' }),
+  },
+  { additionalProperties: false },
+);
+
+export const BlobUploadQuerySchema = Type.Object(
+  {
+    offset: Type.Integer({ minimum: 0 }),
+    size: Type.Integer({ minimum: 1, maximum: 1024 * 1024 * 1024, description: 'the whole blob' }),
+  },
+  { additionalProperties: false },
+);
+
+export type BlobStatus = Static<typeof BlobStatusSchema>;
 export type Batch = Static<typeof BatchSchema>;
 export type SignedBatch = Static<typeof SignedBatchSchema>;
 export type AckRequest = Static<typeof AckRequestSchema>;

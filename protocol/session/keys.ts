@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, createPrivateKey, sign, verify, type KeyObject } from 'node:crypto';
-import { BoothError } from '../core/errors.js';
+import { BoothError } from '../errors.js';
 import { SIGNATURE_ALGORITHM } from './schema.js';
-import { signingBytes } from './canonical.js';
+import { signingBytes, type SigningContext } from './canonical.js';
 
 /**
  * Keys of the session protocol: the central server signs (ECDSA P-256, SHA-256, DER signature)
@@ -39,7 +39,7 @@ export interface SignatureBlock {
 
 /** Signs a package or unlock command (central side: the reference server, the demo, tests). */
 export function signDocument(
-  context: 'package' | 'unlock',
+  context: SigningContext,
   document: Record<string, unknown>,
   privateKeyPem: string,
 ): SignatureBlock {
@@ -51,7 +51,7 @@ export function signDocument(
 
 /** True when the document's signature verifies under `key` (the pinned central key). */
 export function verifyDocument(
-  context: 'package' | 'unlock',
+  context: SigningContext,
   document: Record<string, unknown>,
   signatureValue: string,
   key: KeyObject,

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import type { CommittedRecord, RecordKind, RecordTime } from '../core/ports.js';
+import type { CommittedRecord, RecordKind, RecordTime } from './types.js';
 import { canonicalJson } from './canonical.js';
 import type { CryptoSuite } from './crypto-suite.js';
 
