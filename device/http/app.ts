@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { Logger } from 'pino';
-import { errorHandler } from './errors.js';
+import { errorHandler } from '../../protocol/http-errors.js';
 import { healthRoutes, type ReadinessSource } from './health.js';
 
 export interface AppDeps {

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { BoothError } from '../../protocol/errors.js';
-import { errorHandler } from '../http/errors.js';
+import { errorHandler } from '../../protocol/http-errors.js';
 import { syncOpenApi } from '../../protocol/sync/openapi.js';
 import type { PullActions } from './pull-actions.js';
 import { SYNC_ROUTES } from '../../protocol/sync/routes.js';

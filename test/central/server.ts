@@ -3,7 +3,7 @@ import { Agent } from 'node:https';
 import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { BoothError } from '../../protocol/errors.js';
-import { errorHandler } from '../../device/http/errors.js';
+import { errorHandler } from '../../protocol/http-errors.js';
 import { signerKeyFromInfo } from '../../protocol/records/signer-info.js';
 import { batchProblems } from '../../protocol/sync/batch.js';
 import { SYNC_ROUTES } from '../../protocol/sync/routes.js';

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { BoothError, isBoothError } from '../../protocol/errors.js';
+import { BoothError, isBoothError } from './errors.js';
 
 /**
  * The one place errors become HTTP responses: a BoothError keeps its code, status and message

@@ -1,0 +1,30 @@
+import { statusOp } from '../status/status.js';
+import { invoke } from './invoke.js';
+import { commandLogger, commonOptions, configOrExit, parseWith } from './args.js';
+import { EXIT, type CentralCommand } from './command.js';
+
+/** `booth-central status`: booths, last contact, backlog, problems, alerts. Exit 3 when there are problems or alerts. */
+export const statusCommand: CentralCommand = {
+  name: 'status',
+  summary: 'booths, last contact, backlog, problems and alerts (exit 3 when any)',
+  usage: 'booth-central status [--config FILE] [--data-dir DIR] [--json]',
+  async run(argv) {
+    const { values } = parseWith(argv, commonOptions);
+    const loaded = await configOrExit(values);
+    if ('exit' in loaded) return loaded.exit;
+    const s = await invoke(statusOp, {}, { config: loaded.config, log: commandLogger(loaded.config, 'warn') });
+    if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
+    else {
+      const lines = [`database: ${s.database}`, `booths: ${s.booths.length}`];
+      for (const b of s.booths)
+        lines.push(
+          `  ${b.id} (${b.room}) ${b.status}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}`,
+        );
+      lines.push(`problems: ${s.problems.length}`);
+      for (const p of s.problems) lines.push(`  ${JSON.stringify(p)}`);
+      lines.push(`alerts: ${s.alerts.length}`, ...s.alerts.map((a) => `  ${a}`));
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return s.problems.length || s.alerts.length ? EXIT.problems : EXIT.ok;
+  },
+};

@@ -1,0 +1,39 @@
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyBaseLogger } from 'fastify';
+import { BoothError } from '../../protocol/errors.js';
+import { errorHandler } from '../../protocol/http-errors.js';
+import type { CentralContext } from '../context.js';
+
+/**
+ * The booth-facing HTTPS listener: enrollment (no client certificate yet: the token is the
+ * credential), push and blobs, the package channel. TLS asks every client for a certificate
+ * issued by the centre's CA but does not fail the handshake without one, so a booth that has
+ * none gets a clear 401 and enrollment works on the same port; routes that need a booth add
+ * authenticateBooth (booth-auth.ts). Features register their routes as plugins.
+ */
+export type BoothRoutes = FastifyPluginAsync<{ ctx: CentralContext }>;
+
+export async function buildBoothServer(ctx: CentralContext, plugins: readonly BoothRoutes[]): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: {
+      key: ctx.keys.server.keyPem,
+      cert: ctx.keys.server.certPem,
+      ca: [ctx.keys.ca.certPem],
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+    },
+    loggerInstance: ctx.log.child({ api: 'booth' }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.config.server.bodyLimitBytes,
+    // Unknown fields are refused (400), not silently stripped (fastify's default).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    forceCloseConnections: true,
+  }) as unknown as FastifyInstance;
+  app.decorateRequest('booth', null);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req) => {
+    throw new BoothError('BOOTH_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`);
+  });
+  for (const plugin of plugins) await app.register(plugin, { ctx });
+  return app;
+}
