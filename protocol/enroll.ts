@@ -82,8 +82,16 @@ export const ENROLL_ROUTES = {
     url: ENROLL_PATH,
     side: 'central',
     summary:
-      'A booth sends its one-time token and a CSR and gets its certificate (naming its booth id), the CA, its site configuration and the central keys to pin. Served without a client certificate (the booth has none yet); the token is the credential.',
+      'A booth sends its one-time token and a CSR and gets its certificate (naming its booth id), the CA, its site configuration and the central keys to pin. Served without a client certificate (the booth has none yet); the token is the credential. A token of a revoked booth is refused (403).',
+    anonymous: true,
     body: EnrollRequest,
-    response: { 200: EnrollResponse, 400: EnrollError, 401: EnrollError, 409: EnrollError, 410: EnrollError },
+    response: {
+      200: EnrollResponse,
+      400: EnrollError,
+      401: EnrollError,
+      403: EnrollError,
+      409: EnrollError,
+      410: EnrollError,
+    },
   },
 } as const satisfies Record<string, RouteSpec>;

@@ -41,11 +41,19 @@ const STATUS: Record<number, string> = {
   416: 'range not satisfiable',
 };
 
+/** Mutual TLS is the default; the admin API takes a bearer token; enrollment nothing (the token is in the body). */
+function security(r: RouteSpec): Record<string, unknown> {
+  if (r.anonymous) return { security: [] };
+  if (r.side === 'admin') return { security: [{ adminToken: [] }] };
+  return {};
+}
+
 function operation(r: RouteSpec): Record<string, unknown> {
   const params = [...parameters(r.params, 'path'), ...parameters(r.querystring, 'query')];
   return {
     summary: r.summary,
     tags: [TAGS[r.side]],
+    ...security(r),
     ...(params.length ? { parameters: params } : {}),
     ...(r.body
       ? { requestBody: { required: true, content: { [r.bodyType ?? 'application/json']: { schema: plain(r.body) } } } }
@@ -82,7 +90,20 @@ export function openApiDocument(o: {
     openapi: '3.1.0',
     info: { title: o.title, version: o.version, description: o.description },
     security: [{ mutualTLS: [] }],
-    components: { securitySchemes: { mutualTLS: { type: 'mutualTLS' } } },
+    components: {
+      securitySchemes: {
+        mutualTLS: { type: 'mutualTLS' },
+        ...(o.routes.some((r) => r.side === 'admin')
+          ? {
+              adminToken: {
+                type: 'http',
+                scheme: 'bearer',
+                description: 'the token in <dataDir>/keys/admin.token (loopback only)',
+              },
+            }
+          : {}),
+      },
+    },
     paths,
   };
 }

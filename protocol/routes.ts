@@ -11,6 +11,8 @@ export interface RouteSpec {
   /** Who serves it: the booth's pull API, the central server's booth-facing API, or its admin API. */
   side: 'booth' | 'central' | 'admin';
   summary: string;
+  /** Served without a client certificate (or admin token): the body carries the credential (enrollment). */
+  anonymous?: boolean;
   params?: TSchema;
   querystring?: TSchema;
   body?: TSchema;

@@ -1,7 +1,17 @@
 import type { CentralCommand } from './command.js';
+import { boothCommand } from './booth.js';
+import { enrollCommand } from './enroll.js';
 import { initCommand } from './init.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
+import { tokenCommand } from './token.js';
 
 /** Every `booth-central` subcommand. A new one is a new module and one line here. */
-export const COMMANDS: CentralCommand[] = [initCommand, startCommand, statusCommand];
+export const COMMANDS: CentralCommand[] = [
+  initCommand,
+  startCommand,
+  statusCommand,
+  boothCommand,
+  tokenCommand,
+  enrollCommand,
+];

@@ -1,27 +1,40 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, type FastifyBaseLogger } from 'fastify';
+import type { SecureContextOptions } from 'node:tls';
 import { BoothError } from '../../protocol/errors.js';
 import { errorHandler } from '../../protocol/http-errors.js';
 import type { CentralContext } from '../context.js';
+import { installTlsRevocation, type TlsRevocation } from './tls-revocation.js';
 
 /**
  * The booth-facing HTTPS listener: enrollment (no client certificate yet: the token is the
  * credential), push and blobs, the package channel. TLS asks every client for a certificate
  * issued by the centre's CA but does not fail the handshake without one, so a booth that has
  * none gets a clear 401 and enrollment works on the same port; routes that need a booth add
- * authenticateBooth (booth-auth.ts). Features register their routes as plugins.
+ * authenticateBooth (booth-auth.ts). A revoked certificate is refused during the handshake
+ * (tls-revocation.ts). Features register their routes as plugins.
  */
 export type BoothRoutes = FastifyPluginAsync<{ ctx: CentralContext }>;
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The TLS revocation guard of the booth-facing listener. */
+    revocation: TlsRevocation | null;
+  }
+}
+
+/** The listener's secure context (also what tls-revocation.ts swaps in with a new CRL). */
+export function boothTlsOptions(ctx: CentralContext): SecureContextOptions {
+  return {
+    key: ctx.keys.server.keyPem,
+    cert: ctx.keys.server.certPem,
+    ca: [ctx.keys.ca.certPem],
+    minVersion: 'TLSv1.2',
+  };
+}
+
 export async function buildBoothServer(ctx: CentralContext, plugins: readonly BoothRoutes[]): Promise<FastifyInstance> {
   const app = Fastify({
-    https: {
-      key: ctx.keys.server.keyPem,
-      cert: ctx.keys.server.certPem,
-      ca: [ctx.keys.ca.certPem],
-      requestCert: true,
-      rejectUnauthorized: false,
-      minVersion: 'TLSv1.2',
-    },
+    https: { ...boothTlsOptions(ctx), requestCert: true, rejectUnauthorized: false },
     loggerInstance: ctx.log.child({ api: 'booth' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.config.server.bodyLimitBytes,
@@ -34,6 +47,12 @@ export async function buildBoothServer(ctx: CentralContext, plugins: readonly Bo
   app.setNotFoundHandler((req) => {
     throw new BoothError('BOOTH_ERR_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0] ?? ''}`);
   });
-  for (const plugin of plugins) await app.register(plugin, { ctx });
+  try {
+    app.decorate('revocation', await installTlsRevocation(app, ctx, () => boothTlsOptions(ctx)));
+    for (const plugin of plugins) await app.register(plugin, { ctx });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return app;
 }

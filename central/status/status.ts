@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineOp } from '../ops/op.js';
+import { inventoryStatus } from '../inventory/status.js';
 
 /**
  * `booth-central status`: the booths (last contact, where they were last seen, backlog),
@@ -17,6 +18,10 @@ export const StatusOutput = Type.Object(
           status: Type.String(),
           lastContactAt: Type.Union([Type.String(), Type.Null()]),
           lastAddress: Type.Union([Type.String(), Type.Null()]),
+          certificate: Type.Union([
+            Type.Object({ serial: Type.String(), notAfter: Type.String() }, { additionalProperties: false }),
+            Type.Null(),
+          ]),
         },
         { additionalProperties: true },
       ),
@@ -35,27 +40,15 @@ export const statusOp = defineOp({
   input: Type.Object({}, { additionalProperties: false }),
   output: StatusOutput,
   async run(ctx) {
-    const booths = await ctx.db.query<{
-      id: string;
-      room: string;
-      status: string;
-      last_contact_at: Date | null;
-      last_address: string | null;
-    }>('SELECT id, room, status, last_contact_at, last_address FROM booths ORDER BY id');
+    const inventory = await inventoryStatus(ctx);
     const problems = await ctx.db.query(
       'SELECT id, at, booth_id AS "boothId", seq, kind, detail FROM problems WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100',
     );
     return {
       database: ctx.db.describe,
-      booths: booths.rows.map((b) => ({
-        id: b.id,
-        room: b.room,
-        status: b.status,
-        lastContactAt: b.last_contact_at?.toISOString() ?? null,
-        lastAddress: b.last_address,
-      })),
+      booths: inventory.booths,
       problems: problems.rows,
-      alerts: [],
+      alerts: [...inventory.alerts],
     };
   },
 });

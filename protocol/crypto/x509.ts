@@ -192,6 +192,56 @@ export async function issueCertificate(o: IssueOptions): Promise<string> {
   return cert.toString('pem') + '\n';
 }
 
+export interface CrlEntry {
+  /** Hexadecimal serial number of the revoked certificate. */
+  serialNumber: string;
+  revokedAt: Date;
+  /** RFC 5280 reason; absent = unspecified (the RFC asks to leave it out then). */
+  reason?: 'keyCompromise' | 'superseded' | 'cessationOfOperation';
+}
+
+/** DER INTEGER of a non-negative safe integer (the CRL number). */
+function derInteger(n: number): ArrayBuffer {
+  let hex = n.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = `00${hex}`;
+  const body = Buffer.from(hex, 'hex');
+  const der = Buffer.concat([Buffer.from([0x02, body.length]), body]);
+  return der.buffer.slice(der.byteOffset, der.byteOffset + der.length);
+}
+
+/**
+ * CA side: a certificate revocation list signed by the CA, in the PEM form OpenSSL (and so
+ * Node's TLS `crl` option) reads ("X509 CRL"). `number` should grow with every new list.
+ */
+export async function createCrl(o: {
+  caCertPem: string;
+  caPrivateKeyPem: string;
+  entries: readonly CrlEntry[];
+  thisUpdate: Date;
+  nextUpdate: Date;
+  number: number;
+}): Promise<string> {
+  const ca = new x509.X509Certificate(o.caCertPem);
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: ca.subject,
+    thisUpdate: o.thisUpdate,
+    nextUpdate: o.nextUpdate,
+    signingAlgorithm: SIGN,
+    signingKey: await importPrivate(o.caPrivateKeyPem),
+    entries: o.entries.map((e) => ({
+      serialNumber: e.serialNumber,
+      revocationDate: e.revokedAt,
+      ...(e.reason ? { reason: x509.X509CrlReason[e.reason] } : {}),
+    })),
+    extensions: [
+      await x509.AuthorityKeyIdentifierExtension.create(ca),
+      new x509.Extension('2.5.29.20', false, derInteger(o.number)), // cRLNumber
+    ],
+  });
+  return toPem(crl.rawData, 'X509 CRL');
+}
+
 export function certificateInfo(pem: string): CertificateInfo {
   let c: X509Certificate;
   try {

@@ -21,6 +21,8 @@ export interface TestCentral {
   /** https://localhost:<port> of the booth-facing listener. */
   boothUrl: string;
   adminUrl: string;
+  /** Stops the service and starts a new one on the same data dir and database (new ports). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -44,24 +46,37 @@ export async function startTestCentral(
     {},
   );
   await initKeys(dataDir, { centreName: config.centre.name, serverNames: config.server.names });
-  const service = new CentralService({
-    config,
-    log: pino({ level: 'silent' }),
-    ...(o.clock ? { clock: o.clock } : {}),
-    ...(o.features ? { features: o.features } : {}),
-  });
-  await service.start();
-  const port = new URL(service.boothUrl ?? '').port;
-  return {
-    service,
+  const launch = async () => {
+    const s = new CentralService({
+      config,
+      log: pino({ level: 'silent' }),
+      ...(o.clock ? { clock: o.clock } : {}),
+      ...(o.features ? { features: o.features } : {}),
+    });
+    await s.start();
+    return s;
+  };
+  const t: TestCentral = {
+    service: await launch(),
     config,
     dataDir,
-    boothUrl: `https://localhost:${port}`,
-    adminUrl: service.adminUrl ?? '',
+    boothUrl: '',
+    adminUrl: '',
+    async restart() {
+      await t.service.stop();
+      t.service = await launch();
+      urls();
+    },
     async stop() {
-      await service.stop();
+      await t.service.stop();
       await pgDb?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  const urls = () => {
+    t.boothUrl = `https://localhost:${new URL(t.service.boothUrl ?? '').port}`;
+    t.adminUrl = t.service.adminUrl ?? '';
+  };
+  urls();
+  return t;
 }
