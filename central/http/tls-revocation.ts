@@ -39,7 +39,8 @@ export class TlsRevocation {
 
   /** Builds the first list (before the listener accepts anyone), then polls. */
   async start(): Promise<void> {
-    this.server.on('secureConnection', this.onSecureConnection);
+    // First in line: before the HTTP server's own listener attaches a parser to the socket.
+    this.server.prependListener('secureConnection', this.onSecureConnection);
     await this.refresh();
     this.timer = setInterval(() => void this.refresh().catch(this.warn), this.ctx.config.enrollment.revocationPollMs);
     this.timer.unref();

@@ -10,6 +10,7 @@ import type { CentralContext } from '../../central/context.js';
 import { boothAddOp, boothListOp, boothRevokeOp, enrollOp, tokenIssueOp } from '../../central/inventory/ops.js';
 import { enrollmentFeature } from '../../central/inventory/feature.js';
 import { FailureDelay } from '../../central/inventory/failure-delay.js';
+import { statusOp } from '../../central/status/status.js';
 import { BACKENDS } from './helpers/db.js';
 import { startTestCentral, type TestCentral } from './helpers/central.js';
 import { httpsJson } from './helpers/https.js';
@@ -21,7 +22,7 @@ import { httpsJson } from './helpers/https.js';
  * localhost/127.0.0.1), and every refusal has its code.
  */
 const validResponse = compileValidator(EnrollResponse);
-let now = Date.parse('2026-12-07T08:00:00Z');
+let now = Date.now();
 const clock = { now: () => now };
 
 describe.each(BACKENDS)('enrollment on %s', (backend) => {
@@ -209,5 +210,26 @@ describe.each(BACKENDS)('enrollment on %s', (backend) => {
     ).rejects.toMatchObject({ code: 'BOOTH_ERR_BAD_INPUT' });
     const ok = await boothAddOp.run(ctx(), { id: 'hall9-b1', room: 'r', pullUrl: 'https://10.0.0.9:8443' });
     expect(ok).toMatchObject({ pullUrl: 'https://10.0.0.9:8443', certificate: null, status: 'active' });
+  });
+
+  it('status: alerts for booths not enrolled, never contacted, certificates expiring or expired; none for revoked', async () => {
+    const alerts = async () => (await statusOp.run(ctx(), {})).alerts.join('\n');
+    const first = await alerts();
+    expect(first).toContain('booth hall9-b1: not enrolled');
+    expect(first).toMatch(/booth hall2-b1: enrolled .*, never contacted/);
+    expect(first).not.toContain('hall2-b6');
+    expect(first).not.toContain('hall2-b7');
+    expect(first).not.toContain('certificate expire');
+    const booth = (await statusOp.run(ctx(), {})).booths.find((b) => b.id === 'hall2-b1');
+    expect(booth).toMatchObject({ status: 'active', certificate: { serial: expect.any(String) as unknown } });
+    const saved = now;
+    try {
+      now += (c.config.enrollment.certDays - 10) * 86_400_000;
+      expect(await alerts()).toMatch(/booth hall2-b1: certificate expires .* \(in (10|11) days\)/);
+      now += 20 * 86_400_000;
+      expect(await alerts()).toMatch(/booth hall2-b1: certificate expired /);
+    } finally {
+      now = saved;
+    }
   });
 });
