@@ -18,7 +18,7 @@ export const statusCommand: CentralCommand = {
       const lines = [`database: ${s.database}`, `booths: ${s.booths.length}`];
       for (const b of s.booths)
         lines.push(
-          `  ${b.id} (${b.room}) ${b.status}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}`,
+          `  ${b.id} (${b.room}) ${b.status}, ${b.certificate ? `certificate until ${b.certificate.notAfter.slice(0, 10)}` : 'not enrolled'}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}`,
         );
       lines.push(`problems: ${s.problems.length}`);
       for (const p of s.problems) lines.push(`  ${JSON.stringify(p)}`);
