@@ -1,11 +1,20 @@
 import type { Op } from './op.js';
 import { statusOp } from '../status/status.js';
+import { planImportOp } from '../plan/import.js';
+import { publishOp } from '../publish/publish.js';
+import { revokePackageOp, unlockOp } from '../publish/unlock.js';
 
 /**
  * Every operator action, served by the admin API and called by `booth-central` commands.
  * A new action is a new module and one line here.
  */
-export const OPS: readonly Op[] = [statusOp] as unknown as readonly Op[];
+export const OPS: readonly Op[] = [
+  statusOp,
+  planImportOp,
+  publishOp,
+  unlockOp,
+  revokePackageOp,
+] as unknown as readonly Op[];
 
 export function opNamed(name: string): Op {
   const op = OPS.find((o) => o.name === name);
