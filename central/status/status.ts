@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineOp } from '../ops/op.js';
+import { packageDeliveries } from '../publish/status.js';
 
 /**
  * `booth-central status`: the booths (last contact, where they were last seen, backlog),
@@ -17,6 +18,11 @@ export const StatusOutput = Type.Object(
           status: Type.String(),
           lastContactAt: Type.Union([Type.String(), Type.Null()]),
           lastAddress: Type.Union([Type.String(), Type.Null()]),
+          packages: Type.Optional(
+            Type.Array(Type.Object({}, { additionalProperties: true }), {
+              description: 'published and not installed (pending) or refused by the booth',
+            }),
+          ),
         },
         { additionalProperties: true },
       ),
@@ -45,6 +51,7 @@ export const statusOp = defineOp({
     const problems = await ctx.db.query(
       'SELECT id, at, booth_id AS "boothId", seq, kind, detail FROM problems WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100',
     );
+    const deliveries = await packageDeliveries(ctx.db, ctx.clock.now());
     return {
       database: ctx.db.describe,
       booths: booths.rows.map((b) => ({
@@ -53,9 +60,10 @@ export const statusOp = defineOp({
         status: b.status,
         lastContactAt: b.last_contact_at?.toISOString() ?? null,
         lastAddress: b.last_address,
+        packages: deliveries.byBooth.get(b.id) ?? [],
       })),
       problems: problems.rows,
-      alerts: [],
+      alerts: [...deliveries.alerts],
     };
   },
 });
