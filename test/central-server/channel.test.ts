@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { request } from 'node:https';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,5 +207,30 @@ describe.each(BACKENDS)('the package channel over mutual TLS on %s', (backend) =
       `booth hall2-b1 refused package ${DATE}.hall2-b1 v1: other-key (x)`,
       `booth hall3-b1 has not installed package ${DATE}.hall3-b1 v1, whose roster opens at 2026-12-07T01:30:00Z`,
     ]);
+  });
+
+  it('`booth-central plan import` goes through the running service: problems exit 1, --check stores nothing', async () => {
+    const run = promisify(execFile);
+    const bin = join(process.cwd(), 'bin', 'booth-central.js');
+    const env = { ...process.env, DATABASE_URL: c.config.databaseUrl };
+    const dir = await mkdtemp(join(tmpdir(), 'plan-cli-'));
+    await cp(EXAMPLE, dir, { recursive: true });
+    await writeFile(join(dir, 'staff.csv'), 'id,pin\nstaff-01,12\n');
+    const bad = await run(process.execPath, [bin, 'plan', 'import', dir, '--date', DATE, '--data-dir', c.dataDir], {
+      env,
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 1 });
+    expect((bad as { stderr: string }).stderr).toContain(
+      'staff.csv row 2, field pin: expected a PIN of 4-12 digits, got 2 characters',
+    );
+    const ok = await run(
+      process.execPath,
+      [bin, 'plan', 'import', EXAMPLE, '--date', DATE, '--check', '--json', '--data-dir', c.dataDir],
+      { env },
+    );
+    expect(JSON.parse(ok.stdout)).toMatchObject({ date: DATE, imported: false, revision: null });
+    const plans = await ctx.db.query<{ revision: number }>('SELECT revision FROM plans WHERE date = $1', [DATE]);
+    expect(plans.rows).toEqual([{ revision: 1 }]);
+    await rm(dir, { recursive: true, force: true });
   });
 });
