@@ -165,4 +165,17 @@ describe.each(BACKENDS)('publish on %s', (backend) => {
       commands: [expect.objectContaining({ boothId: 'hall1-b1' }), expect.objectContaining({ boothId: 'hall2-b1' })],
     });
   });
+
+  it('refuses a stored plan whose project would be served by two booths (a plan edited after import)', async () => {
+    await t.ctx.db.query(`INSERT INTO plan_rooms (date, room, booth_id) VALUES ($1, 'hall-1', 'hall1-b2')`, [DATE]);
+    const before = (await t.ctx.db.query('SELECT 1 FROM packages')).rowCount;
+    const err = await publishDay(t.ctx, { date: DATE }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'BOOTH_ERR_PUBLISH_REFUSED' });
+    expect((err as { details: { problems: string[] } }).details.problems).toEqual([
+      "project P-2026-101: room hall-1 has booths hall1-b1, hall1-b2 and the plan names none; a project's documents are sealed at one booth",
+      "project P-2026-102: room hall-1 has booths hall1-b1, hall1-b2 and the plan names none; a project's documents are sealed at one booth",
+    ]);
+    expect((await t.ctx.db.query('SELECT 1 FROM packages')).rowCount).toBe(before);
+    await t.ctx.db.query(`DELETE FROM plan_rooms WHERE booth_id = 'hall1-b2'`);
+  });
 });
