@@ -1,8 +1,17 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { compileValidator } from '../../protocol/validate.js';
-import { idNumberProblem } from './id-number.js';
 import { isValidDate, localDate, parsePlanTime } from './local-time.js';
 import type { PlanProblems } from './problems.js';
+import {
+  checkAssignments,
+  checkBoothLimits,
+  checkCompleteness,
+  checkDocuments,
+  checkExperts,
+  checkProjects,
+  checkRooms,
+  type CrossCheck,
+} from './cross-check.js';
 import type {
   PlanAssignment,
   PlanDocument,
@@ -15,11 +24,9 @@ import type {
 import { PLAN_FORMAT, PLAN_TABLES, PlanSchema, SECRET_FIELDS, rowSchema, type PlanTable } from './schema.js';
 
 /**
- * The plan's shape and its cross-references: every row against its table's schema, then what
- * one row cannot say alone (duplicate ids, references to experts, projects and documents that
- * do not exist, a seat taken twice, a project whose room has several booths and which names
- * none, times off the plan's date). Rows that fail their schema are left out of the
- * cross-checks, so one typo gives one problem, not a cascade.
+ * The plan's shape: the top level (known fields, every required table), every row against its
+ * table's schema (each problem named by file, row and field, with what was expected), the plan
+ * date, then the cross-checks (cross-check.ts) on the rows that passed.
  */
 export interface Row<T> {
   index: number;
@@ -102,25 +109,6 @@ function checkRows<K extends PlanTable>(
   return ok;
 }
 
-/** The first occurrence of each key; problems for the repeats. */
-function unique<T>(
-  rows: Row<T>[],
-  table: PlanTable,
-  field: string,
-  key: (v: T) => string,
-  what: string,
-  problems: PlanProblems,
-) {
-  const first = new Map<string, number>();
-  for (const r of rows) {
-    const k = key(r.v);
-    const seen = first.get(k);
-    if (seen === undefined) first.set(k, r.index);
-    else problems.row(table, r.index, field, `${what} appears again (first at ${problems.label(table, seen)})`);
-  }
-  return first;
-}
-
 function planDate(
   raw: Record<string, unknown>,
   rows: { projects: Row<Record<string, unknown>>[]; assignments: Row<Record<string, unknown>>[] },
@@ -177,220 +165,33 @@ export function checkPlan(
     Row<Record<string, unknown>>[]
   >;
   const date = planDate(doc, r, o.date, o.timeZone, problems, o.file);
-  const experts = r.experts as CheckedPlan['experts'];
-  const rooms = r.rooms as CheckedPlan['rooms'];
-  const documents = r.documents as CheckedPlan['documents'];
-  const places = r.places as CheckedPlan['places'];
-  const staff = r.staff as CheckedPlan['staff'];
-
-  for (const e of experts) {
-    const why = idNumberProblem(e.v.id_number);
-    if (why) problems.row('experts', e.index, 'id_number', why);
-  }
-  const expertIds = unique(experts, 'experts', 'id', (v) => v.id, 'this expert id', problems);
-  unique(staff, 'staff', 'id', (v) => v.id, 'this staff id', problems);
-  if (staff.length === 0)
-    problems.warn('no staff: nobody can witness the alternative to face verification (ID card + staff)');
-
-  const boothsOfRoom = new Map<string, string[]>();
-  const roomOfBooth = new Map<string, Row<Static<typeof PlanRoom>>>();
-  for (const row of rooms) {
-    const other = roomOfBooth.get(row.v.booth);
-    if (other) {
-      problems.row(
-        'rooms',
-        row.index,
-        'booth',
-        other.v.room === row.v.room
-          ? `booth ${row.v.booth} is already in room ${row.v.room} (${problems.label('rooms', other.index)})`
-          : `booth ${row.v.booth} already serves room ${other.v.room} (${problems.label('rooms', other.index)}): a booth serves one room`,
-      );
-      continue;
-    }
-    roomOfBooth.set(row.v.booth, row);
-    boothsOfRoom.set(row.v.room, [...(boothsOfRoom.get(row.v.room) ?? []), row.v.booth]);
-  }
-
-  const projects: CheckedPlan['projects'] = [];
-  const projectFirst = unique(
-    r.projects as Row<Static<typeof PlanProject>>[],
-    'projects',
-    'id',
-    (v) => v.id,
-    'this project id',
-    problems,
+  const c: CrossCheck = { problems, date, timeZone: o.timeZone };
+  const experts = checkExperts(c, r.experts as CheckedPlan['experts'], r.staff as CheckedPlan['staff']);
+  const rooms = checkRooms(c, r.rooms as CheckedPlan['rooms']);
+  const projects = checkProjects(c, r.projects as Row<Static<typeof PlanProject>>[], rooms.boothsOfRoom);
+  const documents = checkDocuments(
+    c,
+    r.documents as CheckedPlan['documents'],
+    r.places as CheckedPlan['places'],
+    projects.ids,
   );
-  for (const p of r.projects as Row<Static<typeof PlanProject>>[]) {
-    const booths = boothsOfRoom.get(p.v.room);
-    let booth: string | null = null;
-    if (!booths) problems.row('projects', p.index, 'room', `no room "${p.v.room}" in ${problems.table('rooms')}`);
-    else if (p.v.booth !== undefined) {
-      if (booths.includes(p.v.booth)) booth = p.v.booth;
-      else
-        problems.row(
-          'projects',
-          p.index,
-          'booth',
-          `booth "${p.v.booth}" is not in room ${p.v.room} (its booths: ${booths.join(', ')})`,
-        );
-    } else if (booths.length === 1) booth = booths[0] ?? null;
-    else
-      problems.row(
-        'projects',
-        p.index,
-        'booth',
-        `room ${p.v.room} has ${booths.length} booths (${booths.join(', ')}): name the booth of this project; its experts would otherwise be served by two booths, and a project's documents are sealed at one booth`,
-      );
-    const t = parsePlanTime(p.v.scheduled_start, date, o.timeZone);
-    if (!t.ok) {
-      if (date) problems.row('projects', p.index, 'scheduled_start', t.why);
-      continue;
-    }
-    if (date && localDate(t.ms, o.timeZone) !== date)
-      problems.row(
-        'projects',
-        p.index,
-        'scheduled_start',
-        `is on ${localDate(t.ms, o.timeZone)} (${o.timeZone}), not on the plan date ${date}`,
-      );
-    if (booth && projectFirst.get(p.v.id) === p.index)
-      projects.push({ ...p, booth, boothExplicit: p.v.booth !== undefined, startMs: t.ms });
-  }
-  const projectIds = new Set(projectFirst.keys());
-  const refProblem = (table: PlanTable, index: number, field: string, what: string, id: string, target: string) =>
-    problems.row(table, index, field, `no ${what} "${id}" in ${problems.table(target)}`);
-
-  const docFirst = unique(
-    documents,
-    'documents',
-    'id',
-    (v) => `${v.project}\u0000${v.id}`,
-    'this document id (for this project)',
-    problems,
+  const assignments = checkAssignments(
+    c,
+    r.assignments as Row<Static<typeof PlanAssignment>>[],
+    experts.ids,
+    projects.ids,
   );
-  const docsPerProject = new Map<string, number>();
-  for (const d of documents) {
-    if (!projectIds.has(d.v.project)) refProblem('documents', d.index, 'project', 'project', d.v.project, 'projects');
-    docsPerProject.set(d.v.project, (docsPerProject.get(d.v.project) ?? 0) + 1);
-  }
-  for (const pl of places) {
-    const first = docFirst.get(`${pl.v.project}\u0000${pl.v.document}`);
-    if (first === undefined)
-      problems.row(
-        'places',
-        pl.index,
-        'document',
-        `no document "${pl.v.document}" of project "${pl.v.project}" in ${problems.table('documents')}`,
-      );
-    else if (documents.find((d) => d.index === first)?.v.places !== undefined)
-      problems.row(
-        'places',
-        pl.index,
-        'document',
-        `document ${pl.v.project}/${pl.v.document} has a places file (${problems.label('documents', first)}): give its places one way`,
-      );
-  }
-
-  const assignments: CheckedPlan['assignments'] = [];
-  const seatFirst = new Map<string, number>();
-  const pairFirst = new Map<string, number>();
-  const assigned = new Set<string>();
-  for (const a of r.assignments as Row<Static<typeof PlanAssignment>>[]) {
-    let ok = true;
-    if (!expertIds.has(a.v.expert)) {
-      refProblem('assignments', a.index, 'expert', 'expert', a.v.expert, 'experts');
-      ok = false;
-    }
-    if (!projectIds.has(a.v.project)) {
-      refProblem('assignments', a.index, 'project', 'project', a.v.project, 'projects');
-      ok = false;
-    }
-    const pair = `${a.v.project}\u0000${a.v.expert}`;
-    const seat = `${a.v.project}\u0000${a.v.seat}`;
-    if (pairFirst.has(pair)) {
-      problems.row(
-        'assignments',
-        a.index,
-        'expert',
-        `expert ${a.v.expert} is already on project ${a.v.project} (${problems.label('assignments', pairFirst.get(pair) ?? 0)})`,
-      );
-      ok = false;
-    } else pairFirst.set(pair, a.index);
-    if (seatFirst.has(seat)) {
-      problems.row(
-        'assignments',
-        a.index,
-        'seat',
-        `seat ${a.v.seat} of project ${a.v.project} is already taken (${problems.label('assignments', seatFirst.get(seat) ?? 0)})`,
-      );
-      ok = false;
-    } else seatFirst.set(seat, a.index);
-    assigned.add(a.v.expert);
-    assigned.add(`project:${a.v.project}`);
-    const t = parsePlanTime(a.v.scheduled_sign_in, date, o.timeZone);
-    if (!t.ok) {
-      if (date) problems.row('assignments', a.index, 'scheduled_sign_in', t.why);
-      continue;
-    }
-    if (date && localDate(t.ms, o.timeZone) !== date)
-      problems.warn(
-        `${problems.label('assignments', a.index)}: scheduled_sign_in is on ${localDate(t.ms, o.timeZone)}, not on the plan date ${date}`,
-      );
-    if (ok) assignments.push({ ...a, signInMs: t.ms });
-  }
-  for (const p of r.projects as Row<Static<typeof PlanProject>>[]) {
-    if (projectFirst.get(p.v.id) !== p.index) continue;
-    const docs = docsPerProject.get(p.v.id) ?? 0;
-    if (docs === 0)
-      problems.row('projects', p.index, 'id', `project ${p.v.id} has no documents in ${problems.table('documents')}`);
-    if (docs > 50) problems.row('projects', p.index, 'id', `project ${p.v.id} has ${docs} documents, at most 50`);
-    if (!assigned.has(`project:${p.v.id}`))
-      problems.row('projects', p.index, 'id', `project ${p.v.id} has no experts in ${problems.table('assignments')}`);
-  }
-  for (const e of experts)
-    if (expertIds.get(e.v.id) === e.index && !assigned.has(e.v.id))
-      problems.warn(`${problems.label('experts', e.index)}: expert ${e.v.id} has no assignment; not sent to any booth`);
-
-  checkBoothLimits(projects, assignments, problems);
+  checkCompleteness(c, { projects, documents, assignments, experts });
+  checkBoothLimits(projects.kept, assignments.kept, problems);
   if (!date) return null;
   return {
     date,
-    experts: experts.filter((e) => expertIds.get(e.v.id) === e.index),
-    projects,
-    documents: documents.filter(
-      (d) => docFirst.get(`${d.v.project}\u0000${d.v.id}`) === d.index && projectIds.has(d.v.project),
-    ),
-    places,
-    assignments,
-    staff,
-    rooms: rooms.filter((row) => roomOfBooth.get(row.v.booth) === row),
+    experts: experts.kept,
+    projects: projects.kept,
+    documents: documents.kept,
+    places: r.places as CheckedPlan['places'],
+    assignments: assignments.kept,
+    staff: r.staff as CheckedPlan['staff'],
+    rooms: rooms.kept,
   };
-}
-
-/** What one package can carry (protocol/session/schema.ts): 100 projects and 500 experts per booth. */
-function checkBoothLimits(
-  projects: CheckedPlan['projects'],
-  assignments: CheckedPlan['assignments'],
-  problems: PlanProblems,
-) {
-  const boothOf = new Map(projects.map((p) => [p.v.id, p.booth]));
-  const perBooth = new Map<string, { projects: number; experts: Set<string> }>();
-  for (const p of projects) {
-    const b = perBooth.get(p.booth) ?? { projects: 0, experts: new Set<string>() };
-    b.projects++;
-    perBooth.set(p.booth, b);
-  }
-  for (const a of assignments) perBooth.get(boothOf.get(a.v.project) ?? '')?.experts.add(a.v.expert);
-  for (const [booth, b] of perBooth) {
-    if (b.projects > 100)
-      problems.file(
-        problems.table('projects'),
-        `booth ${booth} has ${b.projects} projects; a package carries at most 100`,
-      );
-    if (b.experts.size > 500)
-      problems.file(
-        problems.table('assignments'),
-        `booth ${booth} serves ${b.experts.size} experts; a package carries at most 500`,
-      );
-  }
 }
