@@ -3,6 +3,7 @@ import { initCommand } from './init.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { planCommand } from './plan.js';
+import { keysCommand } from './keys.js';
 import { publishCommand, revokeCommand, unlockCommand } from './publish.js';
 
 /** Every `booth-central` subcommand. A new one is a new module and one line here. */
@@ -14,4 +15,5 @@ export const COMMANDS: CentralCommand[] = [
   publishCommand,
   unlockCommand,
   revokeCommand,
+  keysCommand,
 ];

@@ -3,6 +3,7 @@ import { statusOp } from '../status/status.js';
 import { planImportOp } from '../plan/import.js';
 import { publishOp } from '../publish/publish.js';
 import { revokePackageOp, unlockOp } from '../publish/unlock.js';
+import { keysRotateOp } from '../publish/key-rotation.js';
 
 /**
  * Every operator action, served by the admin API and called by `booth-central` commands.
@@ -14,6 +15,7 @@ export const OPS: readonly Op[] = [
   publishOp,
   unlockOp,
   revokePackageOp,
+  keysRotateOp,
 ] as unknown as readonly Op[];
 
 export function opNamed(name: string): Op {

@@ -8,6 +8,7 @@ import { authenticateBooth, boothOf } from '../http/booth-auth.js';
 import type { BoothRoutes } from '../http/booth-server.js';
 import { isoInstant } from '../plan/local-time.js';
 import { dueCommands } from './commands.js';
+import { rotationCommands } from './key-rotation.js';
 
 /**
  * The package channel, central side (protocol/channel.ts): every route behind the booth's
@@ -51,7 +52,8 @@ export async function manifestFor(ctx: CentralContext, boothId: string): Promise
       unlockAt: isoInstant(p.unlock_at.getTime()),
       expiresAt: isoInstant(p.expires_at.getTime()),
     })),
-    commands: await dueCommands(ctx.db, boothId, now),
+    // Key rotations first: a package or command signed by a new session key follows its announcement.
+    commands: [...(await rotationCommands(ctx, ctx.db, boothId)), ...(await dueCommands(ctx.db, boothId, now))],
   };
 }
 

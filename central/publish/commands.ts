@@ -40,7 +40,7 @@ export async function dueCommands(q: Queryable, boothId: string, now: number): P
               SELECT 1 FROM packages p WHERE p.package_id = c.package_id AND p.version = c.version
                  AND p.expires_at > $2::timestamptz AND p.revoked_at IS NULL
                  AND p.version = (SELECT max(version) FROM packages n WHERE n.package_id = c.package_id)))
-      ORDER BY c.id LIMIT 1000`,
+      ORDER BY c.id LIMIT 900`,
     [boothId, at, COMMAND_MAX_AGE_MS],
   );
   if (r.rowCount > 0)

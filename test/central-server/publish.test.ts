@@ -6,7 +6,8 @@ import { importPlan } from '../../central/plan/import.js';
 import { manifestFor } from '../../central/publish/channel.js';
 import { publishDay } from '../../central/publish/publish.js';
 import { revokePackage, unlockDay } from '../../central/publish/unlock.js';
-import { verifyUnlock } from '../../protocol/session/commands.js';
+import { verifyCommand, verifyUnlock } from '../../protocol/session/commands.js';
+import { retiredPath, rotateKey } from '../../central/publish/key-rotation.js';
 import { keyId, publicKeyFrom } from '../../protocol/session/keys.js';
 import type { IdentityPart, MatchingPart, SessionPackage } from '../../protocol/session/schema.js';
 import { openPart, partLabel } from '../../protocol/session/seal.js';
@@ -177,5 +178,36 @@ describe.each(BACKENDS)('publish on %s', (backend) => {
     ]);
     expect((await t.ctx.db.query('SELECT 1 FROM packages')).rowCount).toBe(before);
     await t.ctx.db.query(`DELETE FROM plan_rooms WHERE booth_id = 'hall1-b2'`);
+  });
+
+  it('key rotation: every manifest carries the chain, each step signed afresh by the key it rotates from', async () => {
+    const booth = booths['hall1-b1'] as TestBooth;
+    const k1 = t.ctx.keys.session;
+    const escrow1 = t.ctx.keys.escrow;
+    const first = await rotateKey(t.ctx, { purpose: 'session' });
+    await rotateKey(t.ctx, { purpose: 'escrow' });
+    const third = await rotateKey(t.ctx, { purpose: 'session' });
+    expect(first).toMatchObject({ previousKeyId: k1.keyId, signedBy: k1.keyId });
+    expect(third).toMatchObject({ previousKeyId: first.keyId, signedBy: first.keyId, keyId: t.ctx.keys.session.keyId });
+    // Old keys are kept: the retired session keys sign the chain, the retired escrow key opens old dynamics.
+    expect(await readFile(retiredPath(t.dataDir, 'session', k1.keyId), 'utf8')).toBe(k1.privateKeyPem);
+    expect(await readFile(retiredPath(t.dataDir, 'escrow', escrow1.keyId), 'utf8')).toBe(escrow1.privateKeyPem);
+
+    // A booth still pinning the first key follows the chain step by step, days later.
+    t.clock.ms += 5 * 86_400_000;
+    const commands = (await manifestFor(t.ctx, 'hall1-b1')).commands.filter((c) => c.type === 'key-rotation');
+    expect(commands.map((c) => c.type === 'key-rotation' && c.purpose)).toEqual(['session', 'escrow', 'session']);
+    let pinned = publicKeyFrom(k1.publicKeyPem);
+    for (const c of commands) {
+      const ok = verifyCommand(c, { ...trust(t, booth), centralKey: pinned });
+      if (ok.type === 'key-rotation' && ok.purpose === 'session') pinned = publicKeyFrom(ok.publicKeyPem);
+    }
+    expect(keyId(pinned)).toBe(third.keyId);
+    // A booth on the newest key cannot be rolled back by the earlier steps.
+    expect(() => verifyCommand(commands[0], { ...trust(t, booth), centralKey: pinned })).toThrow(/other-key/);
+    t.clock.ms = Date.parse('2026-12-07T00:00:00Z');
+    const next = await publishDay(t.ctx, { date: DATE });
+    const body = await stored(t, `${DATE}.hall1-b1`, next.packages[0]?.version ?? 0);
+    expect(verifyPackage(body, { ...trust(t, booth), centralKey: pinned }).signature?.keyId).toBe(third.keyId);
   });
 });
