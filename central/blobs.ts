@@ -82,9 +82,9 @@ export class BlobFiles {
     return { received, complete: true };
   }
 
-  /** A stream of a complete blob from `start` (for Range requests). */
-  read(id: string, start = 0): ReadStream {
-    return createReadStream(this.pathOf(id), { start });
+  /** A stream of a complete blob from `start` to `end` (inclusive; default: to the end), for Range requests. */
+  read(id: string, start = 0, end?: number): ReadStream {
+    return createReadStream(this.pathOf(id), end === undefined ? { start } : { start, end });
   }
 
   private async matches(path: string, id: string): Promise<boolean> {

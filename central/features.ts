@@ -1,6 +1,7 @@
 import type { BoothRoutes } from './http/booth-server.js';
 import type { CentralContext } from './context.js';
 import { enrollmentFeature } from './inventory/feature.js';
+import { channelFeature } from './publish/channel.js';
 
 /**
  * A part of the running central service: routes on the booth-facing listener and, optionally,
@@ -15,5 +16,5 @@ export interface CentralFeature {
 
 /** Every feature of `booth-central start`, in start order. A new one is one line here. */
 export function centralFeatures(): CentralFeature[] {
-  return [enrollmentFeature()];
+  return [enrollmentFeature(), channelFeature()];
 }

@@ -50,6 +50,9 @@ export const ERROR_CODES = {
   BOOTH_ERR_SIGNATURE_EMPTY: { status: 422, key: 'error.signature.empty' },
   BOOTH_ERR_SIGNATURE_NO_SESSION: { status: 409, key: 'error.signature.noSession' },
   BOOTH_ERR_SIGNATURE_RECORD_INVALID: { status: 400, key: 'error.signature.recordInvalid' },
+  BOOTH_ERR_PLAN_INVALID: { status: 422, key: 'error.plan.invalid' },
+  BOOTH_ERR_PUBLISH_REFUSED: { status: 409, key: 'error.publish.refused' },
+  BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

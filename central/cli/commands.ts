@@ -5,6 +5,9 @@ import { initCommand } from './init.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
+import { planCommand } from './plan.js';
+import { keysCommand } from './keys.js';
+import { publishCommand, revokeCommand, unlockCommand } from './publish.js';
 
 /** Every `booth-central` subcommand. A new one is a new module and one line here. */
 export const COMMANDS: CentralCommand[] = [
@@ -14,4 +17,9 @@ export const COMMANDS: CentralCommand[] = [
   boothCommand,
   tokenCommand,
   enrollCommand,
+  planCommand,
+  publishCommand,
+  unlockCommand,
+  revokeCommand,
+  keysCommand,
 ];

@@ -16,10 +16,15 @@ export const statusCommand: CentralCommand = {
     if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else {
       const lines = [`database: ${s.database}`, `booths: ${s.booths.length}`];
-      for (const b of s.booths)
+      for (const b of s.booths) {
         lines.push(
           `  ${b.id} (${b.room}) ${b.status}, ${b.certificate ? `certificate until ${b.certificate.notAfter.slice(0, 10)}` : 'not enrolled'}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}`,
         );
+        for (const p of (b.packages ?? []) as { packageId: string; version: number; state: string }[])
+          lines.push(
+            `    package ${p.packageId} v${p.version}: ${p.state === 'pending' ? 'not installed yet' : p.state}`,
+          );
+      }
       lines.push(`problems: ${s.problems.length}`);
       for (const p of s.problems) lines.push(`  ${JSON.stringify(p)}`);
       lines.push(`alerts: ${s.alerts.length}`, ...s.alerts.map((a) => `  ${a}`));

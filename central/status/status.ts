@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { defineOp } from '../ops/op.js';
 import { inventoryStatus } from '../inventory/status.js';
+import { packageDeliveries } from '../publish/status.js';
 
 /**
  * `booth-central status`: the booths (last contact, where they were last seen, backlog),
@@ -22,6 +23,11 @@ export const StatusOutput = Type.Object(
             Type.Object({ serial: Type.String(), notAfter: Type.String() }, { additionalProperties: false }),
             Type.Null(),
           ]),
+          packages: Type.Optional(
+            Type.Array(Type.Object({}, { additionalProperties: true }), {
+              description: 'published and not installed (pending) or refused by the booth',
+            }),
+          ),
         },
         { additionalProperties: true },
       ),
@@ -44,11 +50,12 @@ export const statusOp = defineOp({
     const problems = await ctx.db.query(
       'SELECT id, at, booth_id AS "boothId", seq, kind, detail FROM problems WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100',
     );
+    const deliveries = await packageDeliveries(ctx.db, ctx.clock.now());
     return {
       database: ctx.db.describe,
-      booths: inventory.booths,
+      booths: inventory.booths.map((b) => ({ ...b, packages: deliveries.byBooth.get(b.id) ?? [] })),
       problems: problems.rows,
-      alerts: [...inventory.alerts],
+      alerts: [...inventory.alerts, ...deliveries.alerts],
     };
   },
 });

@@ -25,9 +25,22 @@ export interface ExpertInput {
   assignments: IdentityPart['assignments'];
 }
 
+/**
+ * A document travels inline (`pdf`: its bytes go into the package) or by reference (`url` and the
+ * `sha256` of the bytes the booth will fetch: the central server's package channel).
+ */
+export type DocumentInput = {
+  id: string;
+  title: string;
+  places: SessionProjectData['documents'][number]['places'];
+} & ({ pdf: Buffer } | { url: string; sha256: string });
+
 export interface ProjectInput extends Omit<SessionProjectData, 'documents'> {
-  documents: { id: string; title: string; pdf: Buffer; places: SessionProjectData['documents'][number]['places'] }[];
+  documents: DocumentInput[];
 }
+
+/** A staff member with the PIN in clear (hashed here) or already hashed (hashPin) as the central server stores it. */
+export type StaffInput = { id: string; pin: string } | { id: string; salt: string; hash: string };
 
 export interface PackageInput {
   packageId: string;
@@ -39,7 +52,7 @@ export interface PackageInput {
   unlockAt: string;
   expiresAt: string;
   projects: ProjectInput[];
-  staff: { id: string; pin: string }[];
+  staff: StaffInput[];
   experts: ExpertInput[];
   /** The booth the roster is sealed to. */
   recipient: { boothId: string; publicKeyPem: string };
@@ -80,15 +93,21 @@ export function buildUnsignedPackage(input: PackageInput): SessionPackage {
     expiresAt: input.expiresAt,
     projects: input.projects.map((p) => ({
       ...p,
-      documents: p.documents.map((d) => ({
-        id: d.id,
-        title: d.title,
-        sha256: createHash('sha256').update(d.pdf).digest('hex'),
-        bytes: d.pdf.toString('base64'),
-        places: d.places,
-      })),
+      documents: p.documents.map((d) =>
+        'pdf' in d
+          ? {
+              id: d.id,
+              title: d.title,
+              sha256: createHash('sha256').update(d.pdf).digest('hex'),
+              bytes: d.pdf.toString('base64'),
+              places: d.places,
+            }
+          : { id: d.id, title: d.title, sha256: d.sha256, url: d.url, places: d.places },
+      ),
     })),
-    staff: input.staff.map((s) => ({ id: s.id, ...hashPin(s.pin) })),
+    staff: input.staff.map((s) =>
+      'pin' in s ? { id: s.id, ...hashPin(s.pin) } : { id: s.id, salt: s.salt, hash: s.hash },
+    ),
     roster: {
       algorithm: ROSTER_ALGORITHM,
       recipient: { boothId: input.recipient.boothId, keyId: recipientKeyId },

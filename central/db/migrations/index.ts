@@ -2,5 +2,8 @@ import type { Migration } from '../migrate.js';
 import { initial } from './001-initial.js';
 import { inventory } from './101-inventory.js';
 
+import { planPublish } from './200-plan-publish.js';
+import { keyRotations } from './201-key-rotations.js';
+
 /** Every migration, in order. A new one is a new module and one line here (ids 1xx inventory, 2xx plan/publish, 3xx collect, 4xx reports). */
-export const MIGRATIONS: readonly Migration[] = [initial, inventory];
+export const MIGRATIONS: readonly Migration[] = [initial, inventory, planPublish, keyRotations];
