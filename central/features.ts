@@ -1,5 +1,6 @@
 import type { BoothRoutes } from './http/booth-server.js';
 import type { CentralContext } from './context.js';
+import { collectFeature } from './collect/feature.js';
 
 /**
  * A part of the running central service: routes on the booth-facing listener and, optionally,
@@ -14,5 +15,5 @@ export interface CentralFeature {
 
 /** Every feature of `booth-central start`, in start order. A new one is one line here. */
 export function centralFeatures(): CentralFeature[] {
-  return [];
+  return [collectFeature()];
 }

@@ -16,10 +16,15 @@ export const statusCommand: CentralCommand = {
     if (values.json) process.stdout.write(`${JSON.stringify(s)}\n`);
     else {
       const lines = [`database: ${s.database}`, `booths: ${s.booths.length}`];
-      for (const b of s.booths)
+      for (const b of s.booths) {
+        const c = b as { lastSeq?: number; pullFailures?: number; pullLastError?: string | null };
         lines.push(
-          `  ${b.id} (${b.room}) ${b.status}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}`,
+          `  ${b.id} (${b.room}) ${b.status}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}` +
+            `${c.lastSeq !== undefined ? `, ledger up to seq ${c.lastSeq}` : ''}` +
+            `${c.pullFailures ? `, ${c.pullFailures} pull failure(s): ${c.pullLastError ?? ''}` : ''}`,
         );
+      }
+      if (s.collect) lines.push(`collected: ${JSON.stringify(s.collect)}`);
       lines.push(`problems: ${s.problems.length}`);
       for (const p of s.problems) lines.push(`  ${JSON.stringify(p)}`);
       lines.push(`alerts: ${s.alerts.length}`, ...s.alerts.map((a) => `  ${a}`));

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defineOp } from '../ops/op.js';
+import { collectStatus } from '../collect/status.js';
 
 /**
  * `booth-central status`: the booths (last contact, where they were last seen, backlog),
@@ -23,6 +24,7 @@ export const StatusOutput = Type.Object(
     ),
     problems: Type.Array(Type.Object({}, { additionalProperties: true })),
     alerts: Type.Array(Type.String()),
+    collect: Type.Optional(Type.Object({}, { additionalProperties: true })),
   },
   { additionalProperties: true },
 );
@@ -45,6 +47,7 @@ export const statusOp = defineOp({
     const problems = await ctx.db.query(
       'SELECT id, at, booth_id AS "boothId", seq, kind, detail FROM problems WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100',
     );
+    const collect = await collectStatus(ctx);
     return {
       database: ctx.db.describe,
       booths: booths.rows.map((b) => ({
@@ -53,9 +56,11 @@ export const statusOp = defineOp({
         status: b.status,
         lastContactAt: b.last_contact_at?.toISOString() ?? null,
         lastAddress: b.last_address,
+        ...collect.booths.get(b.id),
       })),
       problems: problems.rows,
-      alerts: [],
+      alerts: [...collect.alerts],
+      collect: collect.totals,
     };
   },
 });
