@@ -37,6 +37,8 @@ const PIECE_BYTES = 4 * 1024 * 1024;
 
 export class BoothClient {
   private readonly agent: Agent;
+  /** The booth certificate of each connection, taken at the handshake (a socket may be reused or gone by the time a body is read). */
+  private readonly peers = new WeakMap<object, X509Certificate>();
 
   constructor(
     private readonly ctx: CentralContext,
@@ -86,6 +88,16 @@ export class BoothClient {
         },
         resolve,
       );
+      req.on('socket', (socket) => {
+        const tls = socket as TLSSocket;
+        const take = () => {
+          const cert = tls.getPeerX509Certificate?.();
+          if (cert) this.peers.set(tls, cert);
+        };
+        if (this.peers.has(tls)) return;
+        if (tls.encrypted && !tls.connecting) take();
+        else tls.once('secureConnect', take);
+      });
       req.setTimeout(this.ctx.config.collect.requestTimeoutMs, () =>
         req.destroy(new Error(`no answer within ${this.ctx.config.collect.requestTimeoutMs} ms`)),
       );
@@ -119,7 +131,7 @@ export class BoothClient {
   async batches(after: number, limit: number): Promise<PulledBatch> {
     const res = await this.send('GET', `${SYNC_ROUTES.batches.url.slice(1)}?after=${after}&limit=${limit}`);
     const socket = res.socket as TLSSocket;
-    const peer = socket.getPeerX509Certificate();
+    const peer = this.peers.get(socket) ?? socket.getPeerX509Certificate?.();
     const address = socket.remoteAddress ?? '';
     const json = await this.readJson(res, 'batches');
     if (!peer) throw this.fail('batches: no server certificate');

@@ -1,4 +1,9 @@
-import { BoothError } from '../../protocol/errors.js';
+import type { FastifyRequest } from 'fastify';
+import type { TLSSocket } from 'node:tls';
+import { BoothError, isBoothError } from '../../protocol/errors.js';
+import { boothIdOf } from '../../protocol/crypto/booth-id.js';
+import type { CentralContext } from '../context.js';
+import { recordProblem } from './problems.js';
 import { SYNC_ROUTES } from '../../protocol/sync/routes.js';
 import type { PushResponse, SignedBatch } from '../../protocol/sync/schemas.js';
 import type { BoothRoutes } from '../http/booth-server.js';
@@ -22,10 +27,37 @@ function parseUploadQuery(raw: Record<string, unknown>): { offset: number; size:
  * resumable pieces, before the batch whose sign record names it). Every route needs an enrolled,
  * active booth's certificate (authenticateBooth); the routes only validate and call actions.
  */
+/**
+ * A refused booth certificate that names a booth the centre knows (revoked, or a certificate
+ * replaced or revoked) is worth an operator's look: recorded once while open.
+ */
+async function noteRefused(ctx: CentralContext, req: FastifyRequest): Promise<void> {
+  const cert = (req.raw.socket as TLSSocket).getPeerX509Certificate?.();
+  const id = cert ? boothIdOf(cert) : null;
+  if (!cert || !id) return;
+  const known = await ctx.db.query<{ status: string }>('SELECT status FROM booths WHERE id = $1', [id]);
+  const status = known.rows[0]?.status;
+  if (!status) return;
+  await recordProblem(ctx.db, {
+    boothId: id,
+    seq: null,
+    kind: status === 'revoked' ? 'revoked-booth' : 'unknown-certificate',
+    detail: `${req.method} ${req.url.split('?')[0] ?? ''} refused: ${status === 'revoked' ? 'the booth is revoked' : `certificate ${cert.serialNumber} is not its enrolled one, or revoked`} (from ${req.raw.socket.remoteAddress ?? '?'})`,
+  });
+}
+
 export const pushRoutes: BoothRoutes = async (app, { ctx }) => {
   const { push, blobStatus: status, blobUpload } = SYNC_ROUTES;
   const pieceLimit = ctx.config.server.bodyLimitBytes;
-  app.addHook('onRequest', authenticateBooth(ctx));
+  const auth = authenticateBooth(ctx);
+  app.addHook('onRequest', async (req) => {
+    try {
+      await auth(req);
+    } catch (err) {
+      if (isBoothError(err, 'BOOTH_ERR_FORBIDDEN')) await noteRefused(ctx, req);
+      throw err;
+    }
+  });
   // Pieces of a blob are bytes, read whole (bounded by the listener's body limit).
   app.addContentTypeParser(
     'application/octet-stream',
