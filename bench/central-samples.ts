@@ -6,6 +6,13 @@ import { keyId } from '../protocol/session/keys.js';
 import type { Queryable } from '../central/db/db.js';
 import { identityPaths, loadOrCreateIdentity } from '../device/crypto/identity.js';
 import { stampAndSeal } from '../device/documents/index.js';
+import { EventBus } from '../device/core/events.js';
+import { storePaths } from '../device/store/layout.js';
+import type { JournalRecordStore } from '../device/store/record-store.js';
+import { Outbox } from '../device/sync/outbox.js';
+import { PullActions } from '../device/sync/pull-actions.js';
+import { buildPullServer } from '../device/sync/pull-server.js';
+import { loadSyncTls } from '../device/sync/tls.js';
 import { makeReport, makeSignaturePng, placesFor } from './documents-samples.js';
 
 /**
@@ -273,4 +280,53 @@ export function sampleRecord(
     default:
       return { kind: 'audit', payload: auditPayload(c, i) };
   }
+}
+
+/**
+ * A booth's pull API on 127.0.0.1: device/sync's buildPullServer, PullActions and Outbox over
+ * the booth's journal, plus GET /sync/v1/blobs/:id with `Range: bytes=N-` as
+ * protocol/sync/routes.ts specifies it, serving the booth's own blob store (the booth side of
+ * that route is another change on the device; this stand-in follows the same route table).
+ * `cutAt` drops the connection after that many bytes of the first blob transfer.
+ */
+export async function startBoothPullServer(
+  store: JournalRecordStore,
+  dataDir: string,
+  o: { cutAt?: number; maxLimit?: number } = {},
+): Promise<{ url: string; outbox: Outbox; blobRequests: string[]; close(): Promise<void> }> {
+  const clock = { now: () => Date.now(), monotonic: () => performance.now() };
+  const outbox = new Outbox({ store, statePath: storePaths(dataDir).syncState, clock, bus: new EventBus() });
+  await outbox.open();
+  const identity = await loadOrCreateIdentity(dataDir, store.boothSigner.boothId);
+  const tls = await loadSyncTls(dataDir, identity, { centralCaFile: '', centralCaFingerprint256: '' });
+  if (!tls) throw new Error('booth not enrolled');
+  const actions = new PullActions({
+    outbox,
+    signer: store.boothSigner,
+    clock,
+    maxBytes: 4 * 1024 * 1024,
+    maxLimit: o.maxLimit ?? 1000,
+  });
+  const app = await buildPullServer({ tls, actions, allowedClientNames: ['central'] });
+  const blobRequests: string[] = [];
+  let cut = o.cutAt;
+  app.get<{ Params: { id: string } }>('/sync/v1/blobs/:id', async (req, reply) => {
+    const bytes = await store.getBlob(req.params.id);
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    const start = range ? Number(range[1]) : 0;
+    blobRequests.push(`${req.params.id} from ${start}`);
+    if (cut !== undefined) {
+      // Send the head, then drop the connection mid-body.
+      const at = cut;
+      cut = undefined;
+      reply.hijack();
+      reply.raw.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+      reply.raw.write(bytes.subarray(0, at), () => setTimeout(() => req.raw.socket.destroy(), 20));
+      return;
+    }
+    if (start > 0) void reply.code(206).header('content-range', `bytes ${start}-${bytes.length - 1}/${bytes.length}`);
+    return reply.type('application/octet-stream').send(bytes.subarray(start));
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, outbox, blobRequests, close: () => app.close() };
 }

@@ -2,6 +2,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { BoothError } from '../../protocol/errors.js';
 import { GENESIS_HASH } from '../../protocol/records/record-codec.js';
 import { signerKeyFromInfo } from '../../protocol/records/signer-info.js';
+import { suiteForAlg, type CryptoSuite } from '../../protocol/records/crypto-suite.js';
 import type { CommittedRecord } from '../../protocol/records/types.js';
 import { batchProblems } from '../../protocol/sync/batch.js';
 import type { AckStatus, SignedBatch } from '../../protocol/sync/schemas.js';
@@ -11,6 +12,7 @@ import { FactRows, insertFacts } from './facts.js';
 import { blobsNamed, classify, dateOfPackageId, type Classified } from './payloads.js';
 import { recordProblem, recordProblems, type Problem, type ProblemKind } from './problems.js';
 import { verifyPendingPdfs } from './sealed-pdf.js';
+import { verifyPool } from './verify-pool.js';
 
 /**
  * Ingestion: one signed batch from one booth, stored exactly once, whoever brings it (the
@@ -132,7 +134,19 @@ export async function ingestBatch(ctx: CentralContext, input: IngestInput): Prom
       seq: firstSeq,
       detail: `the batch signer (${b.signer.alg}) is not backed by the booth's enrolled certificate`,
     });
-  const problems = batchProblems(signed, key);
+  const problems = batchProblems(signed, key, b.signer, { recordSignatures: false });
+  if (problems.length === 0) {
+    // Every record's signature, on the verification threads (the batch's own was checked above).
+    const suite = suiteForAlg(b.signer.alg) as CryptoSuite;
+    const records = b.records;
+    const bad = await verifyPool(ctx.config.collect.verifyThreads).badSignatures(
+      suite,
+      key,
+      records.map((r) => r.hash),
+      records.map((r) => r.signature),
+    );
+    for (const i of bad) problems.push(`record ${records[i]?.seq} (${records[i]?.id}): signature does not verify`);
+  }
   if (problems.length > 0)
     return refuse(ctx, boothId, {
       kind: 'batch-refused',

@@ -110,6 +110,19 @@ describe.each(BACKENDS)('ingestion on %s', (backend) => {
     expect(head.rows[0]).toEqual({ last_seq: 16, last_hash: b.records[15]?.hash });
   });
 
+  it('verifies a booth on the SM suite (SM3 chain, SM2 signatures bound to its certificate)', async () => {
+    const b = await TestBooth.create(t.ctx, `sm-${backend}`, { suite: 'sm' });
+    booths.push(b);
+    day(b, 300);
+    expect(b.signer.info.alg).toBe('sm2-sm3');
+    const swapped = structuredClone(b.batch(0));
+    const [r10, r11] = [swapped.batch.records[9], swapped.batch.records[10]];
+    if (!r10 || !r11) throw new Error('no records');
+    r10.signature = r11.signature;
+    expect(await refusal(ingest(b, swapped))).toMatchObject({ details: { seq: 10, kind: 'batch-refused' } });
+    expect(await ingest(b, b.batch(0))).toMatchObject({ stored: 300, centralLastSeq: 300 });
+  });
+
   it('stores an authentic but invalid record as rejected, with a problem; resent, it is rejected again', async () => {
     const b = await booth();
     day(b, 2);
@@ -152,6 +165,16 @@ describe.each(BACKENDS)('ingestion on %s', (backend) => {
       r.payload = { ...r.payload, expertId: 'E-9999' };
       await expectRefused(b, () => ingest(b, signed), 4, 'batch-refused');
       expect(await count('sign_facts', b.id)).toBe(0);
+    });
+
+    it("a record's signature replaced (the batch hash covers record hashes, not signatures)", async () => {
+      const b = await booth();
+      day(b, 300);
+      const signed = b.batch(0);
+      const [r3, r4] = [signed.batch.records[2], signed.batch.records[3]];
+      if (!r3 || !r4) throw new Error('no records');
+      r3.signature = r4.signature;
+      await expectRefused(b, () => ingest(b, signed), 3, 'batch-refused');
     });
 
     it('reordered records, even in a batch the booth key signed', async () => {

@@ -176,6 +176,26 @@ describe.each(BACKENDS)('pull from booths on %s', (backend) => {
     expect(JSON.parse(stdout)).toMatchObject({ booths: [{ boothId: r.id, ok: true, outcome: { stored: 1 } }] });
   });
 
+  it('the scheduler pulls booths when due, each claimed by one collector at a time', async () => {
+    const r = await rig('pull7');
+    for (let i = 0; i < 5; i++) await r.store.commit(sampleRecord(sample(r), i, () => null));
+    const pull = await r.startPullServer();
+    await ctx.db.query('UPDATE booths SET pull_url = $2 WHERE id = $1', [r.id, byName(pull.url)]);
+    const a = new Collector(ctx);
+    const b = new Collector(ctx);
+    expect((await a.claimDue(64)).map((t) => t.id)).toContain(r.id);
+    expect((await b.claimDue(64)).map((t) => t.id)).not.toContain(r.id);
+    await ctx.db.query('UPDATE pull_state SET next_at = NULL WHERE booth_id = $1', [r.id]);
+    const scheduler = new Collector(ctx, { tickMs: 50 });
+    scheduler.start();
+    try {
+      await until(async () => (await seqs(r.id)).length === 5, 'the scheduler pulled the booth');
+    } finally {
+      await scheduler.stop();
+    }
+    expect(pull.outbox.ackedSeq).toBe(5);
+  });
+
   it('a fresh booth enrolled elsewhere (another CA) cannot be pulled', async () => {
     const r = await rig('pull6');
     const { createSelfSignedCertificate, generateKeyPair } = await import('../../protocol/crypto/x509.js');

@@ -18,6 +18,11 @@ export const CollectConfig = Type.Object(
     backoffBaseMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 5000 }),
     backoffMaxMs: Type.Integer({ minimum: 1000, maximum: 86_400_000, default: 3_600_000 }),
     requestTimeoutMs: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+    verifyThreads: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 0, maximum: 32 })], {
+      default: 'auto',
+      description:
+        "worker threads that check record signatures; 'auto' = one less than the cores (at most 8); 0 = on the event loop",
+    }),
     maxBatchBytes: Type.Integer({
       minimum: 65_536,
       maximum: 1024 * 1024 * 1024,

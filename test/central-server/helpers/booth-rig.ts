@@ -5,14 +5,14 @@ import { join } from 'node:path';
 import { EventBus } from '../../../device/core/events.js';
 import type { JournalRecordStore } from '../../../device/store/record-store.js';
 import { SyncService } from '../../../device/sync/sync-service.js';
-import { Outbox } from '../../../device/sync/outbox.js';
-import { PullActions } from '../../../device/sync/pull-actions.js';
-import { buildPullServer } from '../../../device/sync/pull-server.js';
-import { loadSyncTls } from '../../../device/sync/tls.js';
-import { loadOrCreateIdentity } from '../../../device/crypto/identity.js';
-import { storePaths } from '../../../device/store/layout.js';
 import type { CentralContext } from '../../../central/context.js';
-import { enrollBooth, registerBooth, type EnrolledBooth } from '../../../bench/central-samples.js';
+import {
+  enrollBooth,
+  registerBooth,
+  startBoothPullServer,
+  type EnrolledBooth,
+} from '../../../bench/central-samples.js';
+import type { Outbox } from '../../../device/sync/outbox.js';
 import { openStore, syncConfig } from '../../fixtures/store/helpers.js';
 
 /**
@@ -26,12 +26,7 @@ export interface BoothRig {
   store: JournalRecordStore;
   sync: SyncService | null;
   startSync(o: { pushUrl?: string; pull?: boolean }): Promise<SyncService>;
-  /**
-   * The booth's pull API (device/sync buildPullServer, PullActions, Outbox) on 127.0.0.1, plus
-   * GET /sync/v1/blobs/:id with Range as protocol/sync/routes.ts specifies it (the booth side of
-   * that route is another change; this stand-in serves the booth's own blob store). `cutAt`
-   * drops the connection after that many bytes of the first blob transfer.
-   */
+  /** The booth's pull API with blobs on 127.0.0.1 (bench/central-samples.ts startBoothPullServer). */
   startPullServer(o?: { cutAt?: number }): Promise<{ url: string; outbox: Outbox; blobRequests: string[] }>;
   close(): Promise<void>;
 }
@@ -74,43 +69,9 @@ export async function boothRig(ctx: CentralContext, boothId: string): Promise<Bo
       return sync;
     },
     async startPullServer(o = {}) {
-      const clock = { now: () => Date.now(), monotonic: () => performance.now() };
-      const outbox = new Outbox({ store, statePath: storePaths(dataDir).syncState, clock, bus: new EventBus() });
-      await outbox.open();
-      const identity = await loadOrCreateIdentity(dataDir, boothId);
-      const tls = await loadSyncTls(dataDir, identity, { centralCaFile: '', centralCaFingerprint256: '' });
-      if (!tls) throw new Error('booth not enrolled');
-      const actions = new PullActions({
-        outbox,
-        signer: store.boothSigner,
-        clock,
-        maxBytes: 1024 * 1024,
-        maxLimit: 1000,
-      });
-      const app = await buildPullServer({ tls, actions, allowedClientNames: ['central'] });
-      const blobRequests: string[] = [];
-      let cut = o.cutAt;
-      app.get<{ Params: { id: string } }>('/sync/v1/blobs/:id', async (req, reply) => {
-        const bytes = await store.getBlob(req.params.id);
-        const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-        const start = range ? Number(range[1]) : 0;
-        blobRequests.push(`${req.params.id} from ${start}`);
-        if (cut !== undefined) {
-          // Send the head, then drop the connection mid-body.
-          const at = cut;
-          cut = undefined;
-          reply.hijack();
-          reply.raw.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
-          reply.raw.write(bytes.subarray(0, at), () => setTimeout(() => req.raw.socket.destroy(), 20));
-          return;
-        }
-        if (start > 0)
-          void reply.code(206).header('content-range', `bytes ${start}-${bytes.length - 1}/${bytes.length}`);
-        return reply.type('application/octet-stream').send(bytes.subarray(start));
-      });
-      const address = await app.listen({ host: '127.0.0.1', port: 0 });
-      closers.push(() => app.close());
-      return { url: address, outbox, blobRequests };
+      const server = await startBoothPullServer(store, dataDir, o);
+      closers.push(() => server.close());
+      return server;
     },
     async close() {
       for (const f of closers) await f();

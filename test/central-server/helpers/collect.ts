@@ -10,6 +10,7 @@ import { centralPaths } from '../../../central/data-dir.js';
 import { initKeys, loadKeys } from '../../../central/pki/keys.js';
 import { signerFromKeyPem } from '../../../device/store/signer.js';
 import { GENESIS_HASH, sealRecord } from '../../../protocol/records/record-codec.js';
+import { generateSm2KeyPair } from '../../../protocol/records/crypto-suite.js';
 import type { BoothSigner } from '../../../protocol/records/signer-info.js';
 import type { CommittedRecord, RecordKind } from '../../../protocol/records/types.js';
 import { buildBatch } from '../../../protocol/sync/batch.js';
@@ -62,19 +63,27 @@ export class TestBooth {
   constructor(
     readonly enrolled: EnrolledBooth,
     readonly dataDir: string,
+    /** An SM2 key (PEM): the sm suite, its key bound by the identity key as the booth does. */
+    sm2KeyPem?: string,
   ) {
-    this.signer = signerFromKeyPem(enrolled.boothId, enrolled.keyPem);
+    this.signer = sm2KeyPem
+      ? signerFromKeyPem(enrolled.boothId, sm2KeyPem, enrolled.keyPem)
+      : signerFromKeyPem(enrolled.boothId, enrolled.keyPem);
   }
 
   get id(): string {
     return this.enrolled.boothId;
   }
 
-  static async create(ctx: CentralContext, boothId: string, o: { pullUrl?: string } = {}): Promise<TestBooth> {
+  static async create(
+    ctx: CentralContext,
+    boothId: string,
+    o: { pullUrl?: string; suite?: 'p256' | 'sm' } = {},
+  ): Promise<TestBooth> {
     const dir = await mkdtemp(join(tmpdir(), `booth-${boothId}-`));
     const enrolled = await enrollBooth(ctx.keys.ca, dir, boothId);
     await registerBooth(ctx.db, enrolled, o.pullUrl ? { pullUrl: o.pullUrl } : {});
-    return new TestBooth(enrolled, dir);
+    return new TestBooth(enrolled, dir, o.suite === 'sm' ? generateSm2KeyPair().privateKeyPem : undefined);
   }
 
   add(kind: RecordKind, payload: Record<string, unknown>, time = Date.now()): CommittedRecord {
