@@ -11,10 +11,11 @@
  *  (b) a PostgreSQL server: DATABASE_URL, else a throw-away durable cluster (fsync on).
  * Each backend is measured BENCH_RUNS times on a fresh database: records/s, the central
  * process's CPU seconds per 1,000 records (less sensitive to a shared machine than wall time),
- * and peak RSS of the central process. Booths' journals are built once and reused.
+ * and peak RSS of the central process (PostgreSQL first: PGlite's WebAssembly memory, once
+ * grown, stays with the process). Booths' journals are built once and reused.
  *
  * npm run bench:central   (BENCH_BOOTHS=50 BENCH_RECORDS=2000 BENCH_PDFS=2 BENCH_RUNS=3
- *                          BENCH_CONCURRENCY=4 BENCH_BACKENDS=pglite,postgres BENCH_DIR=...)
+ *                          BENCH_CONCURRENCY=4 BENCH_BACKENDS=postgres,pglite BENCH_DIR=...)
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -43,7 +44,7 @@ const RECORDS = Number(process.env.BENCH_RECORDS ?? 2000);
 const PDFS = Number(process.env.BENCH_PDFS ?? 2);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
-const BACKENDS = (process.env.BENCH_BACKENDS ?? 'pglite,postgres').split(',') as ('pglite' | 'postgres')[];
+const BACKENDS = (process.env.BENCH_BACKENDS ?? 'postgres,pglite').split(',') as ('pglite' | 'postgres')[];
 
 interface FleetBooth {
   boothId: string;
@@ -196,7 +197,8 @@ async function measure(
   };
   try {
     for (const b of fleet) await registerBooth(db, b, { pullUrl: b.url.replace('127.0.0.1', 'localhost') });
-    let peakRss = process.memoryUsage().rss;
+    const rssBefore = process.memoryUsage().rss;
+    let peakRss = rssBefore;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
     const fleet0 = await fleetCpuMs();
     const pg0 = backend === 'postgres' ? await postgresCpuMs() : 0;
@@ -249,6 +251,7 @@ async function measure(
         (cpus().length * 1000 * stored) / ((cpu.user + cpu.system) / 1000 + fleetMs + (pgMs ?? 0)),
       ),
       peakRssMB: Math.round(peakRss / 1e6),
+      rssBeforeMB: Math.round(rssBefore / 1e6),
       databaseBytesPerRecord: size ? Math.round(size / stored) : null,
     };
   } finally {

@@ -5,8 +5,7 @@ import type { Queryable } from '../db/db.js';
 /**
  * The facts the reports read (sign_facts, no_show_facts, visit_facts), one row per stored
  * record, written in the transaction that stores the records: the reports never see a record
- * without its fact or the other way round. Rows are gathered as columns and inserted with one
- * `unnest` statement per table (the same SQL on PostgreSQL and PGlite).
+ * without its fact or the other way round. Each table's rows go in one statement.
  */
 export interface SignFact {
   r: CommittedRecord;
@@ -35,99 +34,92 @@ export class FactRows {
   }
 }
 
-const col = <T, V>(rows: readonly T[], f: (x: T) => V): V[] => rows.map(f);
-
 function sealedAt(r: CommittedRecord, p: SignPayload): string {
   const times = (p as { times?: { sealedAt?: unknown } }).times;
   return typeof times?.sealedAt === 'string' ? times.sealedAt : new Date(r.time.wall).toISOString();
 }
 
+/** Rows as one JSON array parameter (see insertRecords in ingest.ts for why not `unnest`). */
+const rowsParam = <T>(rows: readonly T[], f: (x: T) => unknown[]) => JSON.stringify(rows.map(f));
+
 export async function insertFacts(q: Queryable, boothId: string, f: FactRows): Promise<void> {
-  if (f.sign.length > 0) {
-    const s = f.sign;
+  if (f.sign.length > 0)
     await q.query(
       `INSERT INTO sign_facts (booth_id, seq, date, package_id, package_version, sign_id, expert_id, project_id,
          seat, action, method, scheduled_sign_in, signed_in_at, late_minutes, clock_synced, witness_staff_id,
          override_staff_id, documents, sealed_at, pdfs_pending)
-       SELECT $1, u.seq, u.date::date, u.package_id, u.package_version, u.sign_id, u.expert_id, u.project_id,
-         u.seat, u.action, u.method, u.scheduled::timestamptz, u.signed_in::timestamptz, u.late, u.synced,
-         u.witness, u.override, u.documents::jsonb, u.sealed::timestamptz, u.pending
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::text[],
-         $9::integer[], $10::text[], $11::text[], $12::text[], $13::text[], $14::integer[], $15::boolean[],
-         $16::text[], $17::text[], $18::text[], $19::text[], $20::boolean[])
-         AS u(seq, date, package_id, package_version, sign_id, expert_id, project_id, seat, action, method,
-              scheduled, signed_in, late, synced, witness, override, documents, sealed, pending)`,
+       SELECT $1, (e->>0)::bigint, (e->>1)::date, e->>2, (e->>3)::integer, e->>4, e->>5, e->>6, (e->>7)::integer,
+         e->>8, e->>9, (e->>10)::timestamptz, (e->>11)::timestamptz, (e->>12)::integer, (e->>13)::boolean, e->>14,
+         e->>15, e->16, (e->>17)::timestamptz, (e->>18)::boolean
+       FROM jsonb_array_elements($2::jsonb) AS e`,
       [
         boothId,
-        col(s, (x) => x.r.seq),
-        col(s, (x) => x.date),
-        col(s, (x) => x.p.packageId),
-        col(s, (x) => x.p.packageVersion),
-        col(s, (x) => x.p.signId),
-        col(s, (x) => x.p.expertId),
-        col(s, (x) => x.p.projectId),
-        col(s, (x) => x.p.seat),
-        col(s, (x) => x.p.action),
-        col(s, (x) => x.p.method),
-        col(s, (x) => x.p.scheduledSignIn),
-        col(s, (x) => x.p.signedInAt),
-        col(s, (x) => x.p.lateMinutes),
-        col(s, (x) => x.r.time.synced),
-        col(s, (x) => x.p.witnessStaffId),
-        col(s, (x) => x.p.override?.staffId ?? null),
-        col(s, (x) => JSON.stringify(x.p.documents)),
-        col(s, (x) => sealedAt(x.r, x.p)),
-        col(s, (x) => x.pdfsPending),
+        rowsParam(f.sign, (x) => [
+          x.r.seq,
+          x.date,
+          x.p.packageId,
+          x.p.packageVersion,
+          x.p.signId,
+          x.p.expertId,
+          x.p.projectId,
+          x.p.seat,
+          x.p.action,
+          x.p.method,
+          x.p.scheduledSignIn,
+          x.p.signedInAt,
+          x.p.lateMinutes,
+          x.r.time.synced,
+          x.p.witnessStaffId,
+          x.p.override?.staffId ?? null,
+          x.p.documents,
+          sealedAt(x.r, x.p),
+          x.pdfsPending,
+        ]),
       ],
     );
-  }
-  if (f.noShow.length > 0) {
-    const n = f.noShow;
+  if (f.noShow.length > 0)
     await q.query(
       `INSERT INTO no_show_facts (booth_id, seq, date, package_id, package_version, expert_id, project_id, seat,
          cause, closed_at)
-       SELECT $1, u.seq, u.date::date, u.package_id, u.package_version, u.expert_id, u.project_id, u.seat,
-         u.cause, u.closed_at::timestamptz
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::text[], $8::integer[],
-         $9::text[], $10::text[])
-         AS u(seq, date, package_id, package_version, expert_id, project_id, seat, cause, closed_at)`,
+       SELECT $1, (e->>0)::bigint, (e->>1)::date, e->>2, (e->>3)::integer, e->>4, e->>5, (e->>6)::integer, e->>7,
+         (e->>8)::timestamptz
+       FROM jsonb_array_elements($2::jsonb) AS e`,
       [
         boothId,
-        col(n, (x) => x.r.seq),
-        col(n, (x) => x.date),
-        col(n, (x) => x.p.packageId),
-        col(n, (x) => x.p.packageVersion),
-        col(n, (x) => x.p.expertId),
-        col(n, (x) => x.p.projectId),
-        col(n, (x) => x.p.seat),
-        col(n, (x) => x.p.cause),
-        col(n, (x) => x.p.closedAt),
+        rowsParam(f.noShow, (x) => [
+          x.r.seq,
+          x.date,
+          x.p.packageId,
+          x.p.packageVersion,
+          x.p.expertId,
+          x.p.projectId,
+          x.p.seat,
+          x.p.cause,
+          x.p.closedAt,
+        ]),
       ],
     );
-  }
-  if (f.visit.length > 0) {
-    const v = f.visit;
+  if (f.visit.length > 0)
     await q.query(
       `INSERT INTO visit_facts (booth_id, seq, date, package_id, expert_id, project_id, outcome, method, attempts,
          started_at, left_at)
-       SELECT $1, u.seq, u.date::date, u.package_id, u.expert_id, u.project_id, u.outcome, u.method, u.attempts,
-         u.started_at::timestamptz, u.left_at::timestamptz
-       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-         $9::integer[], $10::text[], $11::text[])
-         AS u(seq, date, package_id, expert_id, project_id, outcome, method, attempts, started_at, left_at)`,
+       SELECT $1, (e->>0)::bigint, (e->>1)::date, e->>2, e->>3, e->>4, e->>5, e->>6, (e->>7)::integer,
+         (e->>8)::timestamptz, (e->>9)::timestamptz
+       FROM jsonb_array_elements($2::jsonb) AS e`,
       [
         boothId,
-        col(v, (x) => x.r.seq),
-        col(v, (x) => x.date),
-        col(v, (x) => x.p.packageId),
-        col(v, (x) => x.p.expertId),
-        col(v, (x) => x.p.projectId),
-        col(v, (x) => x.p.outcome),
-        col(v, (x) => x.p.method),
-        col(v, (x) => x.p.attempts),
-        col(v, (x) => x.p.startedAt),
-        col(v, (x) => x.p.leftAt),
+        rowsParam(f.visit, (x) => [
+          x.r.seq,
+          x.date,
+          x.p.packageId,
+          x.p.expertId,
+          x.p.projectId,
+          x.p.outcome,
+          x.p.method,
+          x.p.attempts,
+          x.p.startedAt,
+          x.p.leftAt,
+        ]),
       ],
     );
-  }
 }

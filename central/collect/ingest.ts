@@ -320,29 +320,38 @@ async function storeLocked(q: Queryable, input: IngestInput, all: Prepared[]): P
   };
 }
 
+/**
+ * All rows in one statement, as one JSON array parameter expanded by jsonb_array_elements (the
+ * same SQL on PostgreSQL and PGlite). Measured here against one `unnest` array per column: the
+ * client spends a third of the CPU (one JSON.stringify instead of quoting every element of
+ * eleven array literals, payloads embedded as JSON instead of strings in an array) and the
+ * statement runs faster on both databases.
+ */
 async function insertRecords(q: Queryable, input: IngestInput, rows: Prepared[]): Promise<void> {
   await q.query(
     `INSERT INTO records (booth_id, seq, id, kind, wall, clock_synced, payload, prev_hash, hash, signature, status,
        reason, via)
-     SELECT $1, u.seq, u.id, u.kind, to_timestamp(u.wall / 1000.0), u.synced, u.payload::jsonb, u.prev_hash, u.hash,
-       u.signature, u.status, u.reason, $2
-     FROM unnest($3::bigint[], $4::text[], $5::text[], $6::float8[], $7::boolean[], $8::text[], $9::text[],
-       $10::text[], $11::text[], $12::text[], $13::text[])
-       AS u(seq, id, kind, wall, synced, payload, prev_hash, hash, signature, status, reason)`,
+     SELECT $1, (e->>0)::bigint, e->>1, e->>2, to_timestamp((e->>3)::float8 / 1000.0), (e->>4)::boolean, e->5,
+       e->>6, e->>7, e->>8, e->>9, e->>10, $2
+     FROM jsonb_array_elements($3::jsonb) AS e`,
     [
       input.boothId,
       input.via,
-      rows.map((p) => p.r.seq),
-      rows.map((p) => p.r.id),
-      rows.map((p) => p.r.kind),
-      rows.map((p) => p.r.time.wall),
-      rows.map((p) => p.r.time.synced),
-      rows.map((p) => JSON.stringify(p.r.payload)),
-      rows.map((p) => p.r.prevHash),
-      rows.map((p) => p.r.hash),
-      rows.map((p) => p.r.signature),
-      rows.map((p) => (p.reason ? 'rejected' : 'stored')),
-      rows.map((p) => p.reason),
+      JSON.stringify(
+        rows.map(({ r, reason }) => [
+          r.seq,
+          r.id,
+          r.kind,
+          r.time.wall,
+          r.time.synced,
+          r.payload,
+          r.prevHash,
+          r.hash,
+          r.signature,
+          reason ? 'rejected' : 'stored',
+          reason,
+        ]),
+      ),
     ],
   );
 }
