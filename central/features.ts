@@ -2,6 +2,7 @@ import type { BoothRoutes } from './http/booth-server.js';
 import type { CentralContext } from './context.js';
 import { enrollmentFeature } from './inventory/feature.js';
 import { channelFeature } from './publish/channel.js';
+import { collectFeature } from './collect/feature.js';
 
 /**
  * A part of the running central service: routes on the booth-facing listener and, optionally,
@@ -16,5 +17,5 @@ export interface CentralFeature {
 
 /** Every feature of `booth-central start`, in start order. A new one is one line here. */
 export function centralFeatures(): CentralFeature[] {
-  return [enrollmentFeature(), channelFeature()];
+  return [enrollmentFeature(), channelFeature(), collectFeature()];
 }

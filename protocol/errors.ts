@@ -35,6 +35,9 @@ export const ERROR_CODES = {
   BOOTH_ERR_STORE_CLOSED: { status: 503, key: 'error.store.closed' },
   BOOTH_ERR_SYNC_ACK_REJECTED: { status: 409, key: 'error.sync.ackRejected' },
   BOOTH_ERR_SYNC_FAILED: { status: 502, key: 'error.sync.failed' },
+  /** A batch that does not verify (changed, reordered, missing records, another key, a revoked booth): nothing stored. */
+  BOOTH_ERR_SYNC_BATCH_REFUSED: { status: 409, key: 'error.sync.batchRefused' },
+  BOOTH_ERR_TOO_LARGE: { status: 413, key: 'error.tooLarge' },
   BOOTH_ERR_SESSION_REJECTED: { status: 422, key: 'error.session.rejected' },
   BOOTH_ERR_SESSION_NONE: { status: 409, key: 'error.session.none' },
   BOOTH_ERR_SESSION_SEALED: { status: 409, key: 'error.session.sealed' },

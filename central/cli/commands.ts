@@ -1,6 +1,7 @@
 import type { CentralCommand } from './command.js';
 import { boothCommand } from './booth.js';
 import { enrollCommand } from './enroll.js';
+import { collectCommand } from './collect.js';
 import { initCommand } from './init.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
@@ -22,4 +23,5 @@ export const COMMANDS: CentralCommand[] = [
   unlockCommand,
   revokeCommand,
   keysCommand,
+  collectCommand,
 ];

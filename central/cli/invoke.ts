@@ -32,7 +32,8 @@ export async function invoke<I extends TSchema, O extends TSchema>(
   }
 }
 
-async function runningService(config: CentralConfig): Promise<RunInfo | null> {
+/** The service running on this data directory (its admin API), or null. */
+export async function runningService(config: CentralConfig): Promise<RunInfo | null> {
   const text = await readIfExists(centralPaths(config.dataDir).run);
   if (!text) return null;
   try {

@@ -17,14 +17,18 @@ export const statusCommand: CentralCommand = {
     else {
       const lines = [`database: ${s.database}`, `booths: ${s.booths.length}`];
       for (const b of s.booths) {
+        const c = b as { lastSeq?: number; pullFailures?: number; pullLastError?: string | null };
         lines.push(
-          `  ${b.id} (${b.room}) ${b.status}, ${b.certificate ? `certificate until ${b.certificate.notAfter.slice(0, 10)}` : 'not enrolled'}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}`,
+          `  ${b.id} (${b.room}) ${b.status}, ${b.certificate ? `certificate until ${b.certificate.notAfter.slice(0, 10)}` : 'not enrolled'}, last contact ${b.lastContactAt ?? 'never'}${b.lastAddress ? ` from ${b.lastAddress}` : ''}` +
+            `${c.lastSeq !== undefined ? `, ledger up to seq ${c.lastSeq}` : ''}` +
+            `${c.pullFailures ? `, ${c.pullFailures} pull failure(s): ${c.pullLastError ?? ''}` : ''}`,
         );
         for (const p of (b.packages ?? []) as { packageId: string; version: number; state: string }[])
           lines.push(
             `    package ${p.packageId} v${p.version}: ${p.state === 'pending' ? 'not installed yet' : p.state}`,
           );
       }
+      if (s.collect) lines.push(`collected: ${JSON.stringify(s.collect)}`);
       lines.push(`problems: ${s.problems.length}`);
       for (const p of s.problems) lines.push(`  ${JSON.stringify(p)}`);
       lines.push(`alerts: ${s.alerts.length}`, ...s.alerts.map((a) => `  ${a}`));

@@ -5,6 +5,7 @@ import { planImportOp } from '../plan/import.js';
 import { publishOp } from '../publish/publish.js';
 import { revokePackageOp, unlockOp } from '../publish/unlock.js';
 import { keysRotateOp } from '../publish/key-rotation.js';
+import { collectOp } from '../collect/op.js';
 
 /**
  * Every operator action, served by the admin API and called by `booth-central` commands.
@@ -18,6 +19,7 @@ export const OPS: readonly Op[] = [
   unlockOp,
   revokePackageOp,
   keysRotateOp,
+  collectOp,
 ] as unknown as readonly Op[];
 
 export function opNamed(name: string): Op {

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { defineOp } from '../ops/op.js';
 import { inventoryStatus } from '../inventory/status.js';
 import { packageDeliveries } from '../publish/status.js';
+import { collectStatus } from '../collect/status.js';
 
 /**
  * `booth-central status`: the booths (last contact, where they were last seen, backlog),
@@ -34,6 +35,7 @@ export const StatusOutput = Type.Object(
     ),
     problems: Type.Array(Type.Object({}, { additionalProperties: true })),
     alerts: Type.Array(Type.String()),
+    collect: Type.Optional(Type.Object({}, { additionalProperties: true })),
   },
   { additionalProperties: true },
 );
@@ -51,11 +53,17 @@ export const statusOp = defineOp({
       'SELECT id, at, booth_id AS "boothId", seq, kind, detail FROM problems WHERE resolved_at IS NULL ORDER BY id DESC LIMIT 100',
     );
     const deliveries = await packageDeliveries(ctx.db, ctx.clock.now());
+    const collect = await collectStatus(ctx);
     return {
       database: ctx.db.describe,
-      booths: inventory.booths.map((b) => ({ ...b, packages: deliveries.byBooth.get(b.id) ?? [] })),
+      booths: inventory.booths.map((b) => ({
+        ...b,
+        packages: deliveries.byBooth.get(b.id) ?? [],
+        ...collect.booths.get(b.id),
+      })),
       problems: problems.rows,
-      alerts: [...inventory.alerts, ...deliveries.alerts],
+      alerts: [...inventory.alerts, ...deliveries.alerts, ...collect.alerts],
+      collect: collect.totals,
     };
   },
 });

@@ -21,7 +21,15 @@ export interface CmsCheck {
   signatureValid: boolean;
   /** null when the attribute is absent (not PAdES). */
   signingCertificateMatches: boolean | null;
-  signer: { subject: string; issuer: string; serialNumber: string; selfSigned: boolean; validTo: string } | null;
+  signer: {
+    subject: string;
+    issuer: string;
+    serialNumber: string;
+    selfSigned: boolean;
+    validTo: string;
+    /** SHA-256 fingerprint of the signer certificate (X509Certificate.fingerprint256): which certificate it is. */
+    fingerprint256: string;
+  } | null;
   /** The signature timestamp (PAdES B-T), when the CMS carries one. */
   timestamp: TimestampCheck | null;
   problems: string[];
@@ -130,6 +138,7 @@ export function checkCms(cms: Uint8Array, signedParts: readonly Uint8Array[]): C
       serialNumber: cert.serialNumber,
       selfSigned: cert.subject === cert.issuer && cert.verify(cert.publicKey),
       validTo: new Date(cert.validTo).toISOString(),
+      fingerprint256: cert.fingerprint256,
     };
 
     const h = createHash(hash);

@@ -16,6 +16,8 @@ export interface SignatureReport {
   subject: string | null;
   issuer: string | null;
   selfSigned: boolean | null;
+  /** SHA-256 fingerprint of the signer certificate: a verifier holding the signer's certificate (the central server) matches it. */
+  signerFingerprint256: string | null;
   /** /M of the signature dictionary (the claimed signing time), ISO 8601. */
   signingTime: string | null;
   reason: string | null;
@@ -101,6 +103,7 @@ function reportOne(bytes: Uint8Array, text: string, match: RegExpExecArray, inde
     subject: cms?.signer?.subject ?? null,
     issuer: cms?.signer?.issuer ?? null,
     selfSigned: cms?.signer?.selfSigned ?? null,
+    signerFingerprint256: cms?.signer?.fingerprint256 ?? null,
     signingTime: signingTime ? pdfDateToIso(signingTime) : null,
     reason: dictString(dict, 'Reason') ?? null,
     name: dictString(dict, 'Name') ?? null,
