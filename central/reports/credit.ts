@@ -12,7 +12,7 @@ import { checkPeriod, nextDate, zone } from './time.js';
  * midnight). Counts are over the plan's assignments; `unplanned` counts sign records the plan
  * does not have. Every unknown row of the period is in `followUp`.
  */
-const PER_EXPERT = `
+export const PER_EXPERT = `
 per AS (
   SELECT expert_id,
     count(*) FILTER (WHERE in_plan)::int AS assigned,

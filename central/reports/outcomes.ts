@@ -23,22 +23,29 @@ import type { Zone } from './time.js';
  */
 export const OUTCOMES_CTE = `
 sf AS (
-  SELECT booth_id, seq, date, project_id, expert_id, seat, action, method, scheduled_sign_in, signed_in_at,
-         late_minutes, clock_synced, witness_staff_id, override_staff_id, sign_id,
-         COALESCE(sealed_at, signed_in_at) AS decided_at
+  SELECT booth_id, date, project_id, expert_id, seat, action, method, scheduled_sign_in, signed_in_at, late_minutes,
+         clock_synced, witness_staff_id, override_staff_id, sign_id, COALESCE(sealed_at, signed_in_at) AS decided_at,
+         row_number() OVER w AS pos,
+         count(*) OVER (PARTITION BY date, project_id, expert_id) AS n
   FROM sign_facts WHERE date BETWEEN $1::date AND $2::date
+  WINDOW w AS (PARTITION BY date, project_id, expert_id
+               ORDER BY signed_in_at NULLS LAST, COALESCE(sealed_at, signed_in_at) NULLS LAST, booth_id, seq)
 ),
-first_sf AS (
-  SELECT DISTINCT ON (date, project_id, expert_id) * FROM sf
-  ORDER BY date, project_id, expert_id, signed_in_at NULLS LAST, decided_at NULLS LAST, booth_id, seq
-),
-last_sf AS (
-  SELECT DISTINCT ON (date, project_id, expert_id) date, project_id, expert_id, action, sign_id, override_staff_id
-  FROM sf
-  ORDER BY date, project_id, expert_id, decided_at DESC NULLS LAST, signed_in_at DESC NULLS LAST, booth_id DESC, seq DESC
-),
-agg_sf AS (
-  SELECT date, project_id, expert_id, count(*)::int AS sign_records, count(override_staff_id)::int AS overrides
+s AS (
+  -- One sort, one pass: the first record (pos 1) and the last (pos n) of each assignment.
+  SELECT date, project_id, expert_id, count(*)::int AS sign_records, count(override_staff_id)::int AS overrides,
+         max(seat) FILTER (WHERE pos = 1) AS seat,
+         max(scheduled_sign_in) FILTER (WHERE pos = 1) AS scheduled_sign_in,
+         max(booth_id) FILTER (WHERE pos = 1) AS sign_booth,
+         max(signed_in_at) FILTER (WHERE pos = 1) AS signed_in_at,
+         max(late_minutes) FILTER (WHERE pos = 1) AS late_minutes,
+         bool_or(clock_synced) FILTER (WHERE pos = 1) AS clock_synced,
+         max(method) FILTER (WHERE pos = 1) AS method,
+         max(witness_staff_id) FILTER (WHERE pos = 1) AS witness_staff_id,
+         max(decided_at) FILTER (WHERE pos = 1) AS decided_at,
+         max(action) FILTER (WHERE pos = n) AS action,
+         max(sign_id) FILTER (WHERE pos = n) AS sign_id,
+         max(override_staff_id) FILTER (WHERE pos = n) AS override_staff_id
   FROM sf GROUP BY date, project_id, expert_id
 ),
 ns AS (
@@ -49,31 +56,34 @@ ns AS (
   FROM no_show_facts WHERE date BETWEEN $1::date AND $2::date
   GROUP BY date, project_id, expert_id
 ),
-k AS (
-  SELECT date, project_id, expert_id, seat, scheduled_sign_in, true AS in_plan
+a AS (
+  SELECT date, project_id, expert_id, seat, scheduled_sign_in
   FROM plan_assignments WHERE date BETWEEN $1::date AND $2::date
-  UNION ALL
-  SELECT f.date, f.project_id, f.expert_id, f.seat, f.scheduled_sign_in, false
-  FROM first_sf f
-  WHERE NOT EXISTS (
-    SELECT 1 FROM plan_assignments a WHERE a.date = f.date AND a.project_id = f.project_id AND a.expert_id = f.expert_id
-  )
+),
+k AS (
+  -- Every assignment, and every sign record the plan does not have (in_plan false).
+  SELECT COALESCE(a.date, s.date) AS date, COALESCE(a.project_id, s.project_id) AS project_id,
+         COALESCE(a.expert_id, s.expert_id) AS expert_id, COALESCE(a.seat, s.seat) AS seat,
+         COALESCE(a.scheduled_sign_in, s.scheduled_sign_in) AS scheduled_sign_in, a.expert_id IS NOT NULL AS in_plan,
+         s.sign_booth, s.signed_in_at, s.late_minutes, s.clock_synced, s.method, s.witness_staff_id, s.decided_at,
+         s.action AS sign_action, s.sign_id, s.override_staff_id, COALESCE(s.sign_records, 0) AS sign_records,
+         COALESCE(s.overrides, 0) AS overrides
+  FROM a FULL JOIN s ON s.date = a.date AND s.project_id = a.project_id AND s.expert_id = a.expert_id
+),
+pp AS (
+  SELECT date, id, name, section, room, booth_id, scheduled_start
+  FROM plan_projects WHERE date BETWEEN $1::date AND $2::date
 ),
 outcomes AS (
-  SELECT k.date, k.project_id, k.expert_id, k.seat, k.scheduled_sign_in, k.in_plan,
-         e.name AS expert_name, p.name AS project_name, p.section, p.room, p.booth_id AS plan_booth,
+  SELECT k.*, e.name AS expert_name, p.name AS project_name, p.section, p.room, p.booth_id AS plan_booth,
          p.scheduled_start, b.last_contact_at AS plan_booth_last_contact,
-         f.booth_id AS sign_booth, f.signed_in_at, f.late_minutes, f.clock_synced, f.method, f.witness_staff_id,
-         f.decided_at, l.sign_id, l.override_staff_id, COALESCE(g.sign_records, 0) AS sign_records,
-         COALESCE(g.overrides, 0) AS overrides, ns.causes AS no_show_causes, ns.booths AS no_show_booths,
-         CASE WHEN l.action IS NOT NULL THEN l.action WHEN ns.closed THEN 'absent' ELSE '${UNKNOWN}' END AS action
+         ns.causes AS no_show_causes, ns.booths AS no_show_booths,
+         CASE WHEN k.sign_action IS NOT NULL THEN k.sign_action WHEN ns.closed THEN 'absent' ELSE '${UNKNOWN}' END
+           AS action
   FROM k
-  LEFT JOIN plan_projects p ON p.date = k.date AND p.id = k.project_id
+  LEFT JOIN pp p ON p.date = k.date AND p.id = k.project_id
   LEFT JOIN experts e ON e.id = k.expert_id
   LEFT JOIN booths b ON b.id = p.booth_id
-  LEFT JOIN first_sf f ON f.date = k.date AND f.project_id = k.project_id AND f.expert_id = k.expert_id
-  LEFT JOIN last_sf l ON l.date = k.date AND l.project_id = k.project_id AND l.expert_id = k.expert_id
-  LEFT JOIN agg_sf g ON g.date = k.date AND g.project_id = k.project_id AND g.expert_id = k.expert_id
   LEFT JOIN ns ON ns.date = k.date AND ns.project_id = k.project_id AND ns.expert_id = k.expert_id
 )`;
 
