@@ -81,6 +81,8 @@ export async function seedReports(db: Db, o: Required<Omit<ReportsBenchOptions, 
   const boothOf = (x: string) => `'rb-' || lpad(((${x}) % 50)::text, 2, '0')`;
   const expert = `'RX' || lpad(i::text, 5, '0')`;
   const sched = `((${day} + time '08:00' + ((i / 5) % 8) * interval '1 hour') AT TIME ZONE $4::text)`;
+  // Unique per date (not per day of this run): seeds of other periods can share the database.
+  const seq = `(${day} - date '2000-01-01')::bigint * $3::int`;
   const late = `CASE WHEN (i + d) % 3 = 0 THEN (i * 7 + d) % 10 ELSE 0 END`;
   await db.tx(async (q) => {
     await q.query(
@@ -106,7 +108,7 @@ export async function seedReports(db: Db, o: Required<Omit<ReportsBenchOptions, 
       `INSERT INTO sign_facts (booth_id, seq, date, package_id, package_version, sign_id, expert_id, project_id, seat,
          action, method, scheduled_sign_in, signed_in_at, late_minutes, clock_synced, witness_staff_id,
          override_staff_id, documents, sealed_at)
-       SELECT ${boothOf('i / 5')}, d * $3::int + i, ${day}, ${day} || '.' || ${boothOf('i / 5')}, 1,
+       SELECT ${boothOf('i / 5')}, ${seq} + i, ${day}, ${day} || '.' || ${boothOf('i / 5')}, 1,
          'RS-' || d || '-' || i, ${expert}, ${proj}, i % 5 + 1,
          CASE WHEN i % 17 = 0 THEN 'dissent' WHEN i % 29 = 0 THEN 'refuse' ELSE 'sign' END,
          CASE WHEN i % 11 = 0 THEN 'staff-witness' ELSE 'face' END,
@@ -118,14 +120,14 @@ export async function seedReports(db: Db, o: Required<Omit<ReportsBenchOptions, 
     );
     await q.query(
       `INSERT INTO no_show_facts (booth_id, seq, date, package_id, package_version, expert_id, project_id, seat, cause, closed_at)
-       SELECT ${boothOf('i / 5')}, 100000000 + d * $3::int + i, ${day}, ${day} || '.' || ${boothOf('i / 5')}, 1,
+       SELECT ${boothOf('i / 5')}, 1000000000000 + ${seq} + i, ${day}, ${day} || '.' || ${boothOf('i / 5')}, 1,
          ${expert}, ${proj}, i % 5 + 1, 'close', ${sched} + interval '10 hours'
        ${grid} WHERE i % 20 = 0 ON CONFLICT DO NOTHING`,
       p,
     );
     await q.query(
       `INSERT INTO visit_facts (booth_id, seq, date, package_id, expert_id, project_id, outcome, method, attempts, started_at, left_at)
-       SELECT ${boothOf('i / 5')}, 200000000 + d * $3::int + i, ${day}, ${day} || '.' || ${boothOf('i / 5')},
+       SELECT ${boothOf('i / 5')}, 2000000000000 + ${seq} + i, ${day}, ${day} || '.' || ${boothOf('i / 5')},
          ${expert}, ${proj}, 'completed', 'face', i % 3, ${sched}, ${sched} + interval '5 minutes'
        ${grid} WHERE i % 20 NOT IN (0, 1) ON CONFLICT DO NOTHING`,
       p,

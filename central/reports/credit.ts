@@ -1,6 +1,6 @@
 import { defineOp } from '../ops/op.js';
 import type { CentralContext } from '../context.js';
-import { followUp, OUTCOMES_CTE, outcomes } from './outcomes.js';
+import { followUp, OUTCOMES_CTE, type OutcomeRow } from './outcomes.js';
 import { CreditInput, CreditReport, UNKNOWN, type CreditRow } from './schema.js';
 import { checkPeriod, nextDate, zone } from './time.js';
 
@@ -29,7 +29,9 @@ per AS (
       AS late_unsynced_minutes,
     count(*) FILTER (WHERE in_plan AND method = 'staff-witness')::int AS staff_witnessed,
     COALESCE(sum(overrides) FILTER (WHERE in_plan), 0)::int AS overrides,
-    count(*) FILTER (WHERE NOT in_plan)::int AS unplanned
+    count(*) FILTER (WHERE NOT in_plan)::int AS unplanned,
+    -- The rows to follow up, in the same pass (a second pass over the period doubled the time).
+    json_agg(outcomes) FILTER (WHERE action = '${UNKNOWN}') AS unknown_rows
   FROM outcomes GROUP BY expert_id
 ),
 v AS (
@@ -60,6 +62,16 @@ interface Db {
   visits: number | null;
   failed_attempts: number | null;
   locked_out: number | null;
+  /** Whole `outcomes` rows as JSON: dates and times arrive as text. */
+  unknown_rows: Record<string, unknown>[] | null;
+}
+
+const TIMES = ['scheduled_sign_in', 'scheduled_start', 'plan_booth_last_contact', 'signed_in_at', 'decided_at'];
+
+function fromJson(j: Record<string, unknown>): OutcomeRow {
+  const row = { ...j };
+  for (const k of TIMES) row[k] = typeof row[k] === 'string' ? new Date(row[k]) : null;
+  return row as unknown as OutcomeRow;
 }
 
 export async function creditReport(
@@ -75,7 +87,7 @@ export async function creditReport(
      SELECT COALESCE(per.expert_id, v.expert_id) AS expert_id, e.name AS expert_name, per.assigned, per.attended,
             per.signed, per.dissent, per.refused, per.absent, per.unknown, per.late_count, per.late_minutes,
             per.late_unsynced_count, per.late_unsynced_minutes, per.staff_witnessed, per.overrides, per.unplanned,
-            v.visits, v.failed_attempts, v.locked_out
+            per.unknown_rows, v.visits, v.failed_attempts, v.locked_out
      FROM per FULL JOIN v ON v.expert_id = per.expert_id
      LEFT JOIN experts e ON e.id = COALESCE(per.expert_id, v.expert_id)
      ORDER BY COALESCE(per.expert_id, v.expert_id) NULLS LAST`,
@@ -83,12 +95,14 @@ export async function creditReport(
   );
   const n = (x: number | null) => x ?? 0;
   const rows: CreditRow[] = [];
+  const unknown: OutcomeRow[] = [];
   let unattributed = { visits: 0, failedAttempts: 0, lockedOut: 0 };
   for (const x of r.rows) {
     if (x.expert_id === null) {
       unattributed = { visits: n(x.visits), failedAttempts: n(x.failed_attempts), lockedOut: n(x.locked_out) };
       continue;
     }
+    for (const u of x.unknown_rows ?? []) unknown.push(fromJson(u));
     rows.push({
       expertId: x.expert_id,
       expertName: x.expert_name ?? '',
@@ -110,10 +124,14 @@ export async function creditReport(
       unplanned: n(x.unplanned),
     });
   }
-  const unknown = await outcomes(ctx.db, from, to, {
-    where: `action = '${UNKNOWN}'`,
-    orderBy: 'date, expert_id, scheduled_sign_in, project_id',
-  });
+  const time = (d: Date | null) => d?.getTime() ?? Infinity;
+  unknown.sort(
+    (a, b) =>
+      a.date.localeCompare(b.date) ||
+      (a.expert_id < b.expert_id ? -1 : a.expert_id > b.expert_id ? 1 : 0) ||
+      time(a.scheduled_sign_in) - time(b.scheduled_sign_in) ||
+      (a.project_id < b.project_id ? -1 : a.project_id > b.project_id ? 1 : 0),
+  );
   return {
     report: 'credit',
     from,

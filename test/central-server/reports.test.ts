@@ -310,6 +310,7 @@ describe.each(BACKENDS)('reports on %s', (backend) => {
     expect(by.get('E10')).toMatchObject({ assigned: 0, unplanned: 1 });
     expect(c.unattributed).toEqual({ visits: 1, failedAttempts: 3, lockedOut: 1 });
     expect(c.followUp.map((f) => f.expertId)).toEqual(['E07', 'E09']);
+    expect(c.followUp).toEqual((await dailyReport(ctx, D)).followUp);
   });
 
   it('credit: both dates inclusive, as local dates in the centre time zone', async () => {
