@@ -3,6 +3,7 @@ import { boothCommand } from './booth.js';
 import { enrollCommand } from './enroll.js';
 import { collectCommand } from './collect.js';
 import { initCommand } from './init.js';
+import { reportCommand } from './report.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
 import { tokenCommand } from './token.js';
@@ -24,4 +25,5 @@ export const COMMANDS: CentralCommand[] = [
   revokeCommand,
   keysCommand,
   collectCommand,
+  reportCommand,
 ];

@@ -6,6 +6,9 @@ import { publishOp } from '../publish/publish.js';
 import { revokePackageOp, unlockOp } from '../publish/unlock.js';
 import { keysRotateOp } from '../publish/key-rotation.js';
 import { collectOp } from '../collect/op.js';
+import { reportCreditOp } from '../reports/credit.js';
+import { reportDailyOp } from '../reports/daily.js';
+import { reportProjectOp } from '../reports/project.js';
 
 /**
  * Every operator action, served by the admin API and called by `booth-central` commands.
@@ -20,6 +23,9 @@ export const OPS: readonly Op[] = [
   revokePackageOp,
   keysRotateOp,
   collectOp,
+  reportDailyOp,
+  reportProjectOp,
+  reportCreditOp,
 ] as unknown as readonly Op[];
 
 export function opNamed(name: string): Op {
