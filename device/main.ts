@@ -141,7 +141,10 @@ export class Booth {
       logger,
       readiness: this,
       uiDir: hostPaths().uiDir,
-      plugins: [(app) => kioskRoutes(app, { feature: visit, fixturesDir })],
+      plugins: [
+        (app) =>
+          kioskRoutes(app, { feature: visit, fixturesDir, maxPackageBytes: config.sync.channel.maxPackageBytes }),
+      ],
     });
     const address = await this.app.listen({ host: config.http.host, port: config.http.port });
     this.hardware.leds.setPattern('idle');

@@ -10,7 +10,9 @@ import { keyId, verifyDocument } from './keys.js';
  * other than the pinned central key) -> tampered (signature does not verify, or an inline
  * document does not match its sha256) -> other-booth (not addressed to this booth or sealed to
  * another key) -> expired. Verification is pure: it changes nothing, so a rejected package
- * leaves the booth exactly as it was.
+ * leaves the booth exactly as it was. Two reasons come from the booth's own state, not from
+ * this function: `stale` (a version not newer than one the booth ever held, or a closed or
+ * revoked package) and `unavailable` (a document published by url could not be fetched).
  */
 export const REJECTION_REASONS = [
   'malformed',
@@ -20,6 +22,7 @@ export const REJECTION_REASONS = [
   'other-booth',
   'expired',
   'stale',
+  'unavailable',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -77,7 +80,14 @@ function checkShape(pkg: SessionPackage): void {
 }
 
 export function verifyPackage(input: Buffer | string | unknown, trust: TrustContext): SessionPackage {
-  const raw = parseJson(input);
+  return verifyParsedPackage(parseJson(input), trust);
+}
+
+/**
+ * The same checks on a value already parsed from JSON and owned by the caller (not copied: a
+ * large package is not held twice). The value is returned as the package when it passes.
+ */
+export function verifyParsedPackage(raw: unknown, trust: TrustContext): SessionPackage {
   const check = packageValidator.check(raw);
   if (!check.ok)
     throw rejection('malformed', check.problems.map((p) => `${p.field}: expected ${p.expected}`).join('; '), {

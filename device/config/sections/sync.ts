@@ -29,6 +29,40 @@ export const SyncConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    channel: Type.Object(
+      {
+        url: Type.String({
+          default: '',
+          description:
+            'https://central:port of the package channel (docs/channel.md); empty = no channel: packages only from a USB stick over the loopback route',
+        }),
+        pollMs: Type.Integer({
+          minimum: 1000,
+          maximum: 24 * 3_600_000,
+          default: 180_000,
+          description: 'how often the booth asks for its manifest (also at start and at each held package unlockAt)',
+        }),
+        maxPackageBytes: Type.Integer({
+          minimum: 64 * 1024,
+          maximum: 1024 * 1024 * 1024,
+          default: 16 * 1024 * 1024,
+          description: 'a package body above this is refused (413 BOOTH_ERR_PAYLOAD_TOO_LARGE on the loopback route)',
+        }),
+        maxDocumentBytes: Type.Integer({
+          minimum: 64 * 1024,
+          maximum: 4 * 1024 * 1024 * 1024,
+          default: 200 * 1024 * 1024,
+          description: 'a document fetched by url above this is refused (the package is not installed)',
+        }),
+        requestTimeoutMs: Type.Integer({
+          minimum: 100,
+          maximum: 600_000,
+          default: 30_000,
+          description: 'a request with no byte received for this long is abandoned (bodies resume where they stopped)',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     pull: Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
