@@ -87,7 +87,13 @@ export function compileValidator<T extends TSchema>(
   schema: T,
   options: { defaults?: boolean; code?: ErrorCode } = {},
 ): Validator<T> {
-  const fn: ValidateFunction = (options.defaults ? ajvWithDefaults : ajvPlain).compile(schema);
+  const ajv = options.defaults ? ajvWithDefaults : ajvPlain;
+  // A schema with an $id may already be known to ajv, compiled on its own or as part of a larger
+  // schema (CentralCommandSchema inside the channel manifest): compiling it again would throw
+  // "already exists", depending on which module loaded first. Reuse it.
+  const id = (schema as { $id?: unknown }).$id;
+  const known = typeof id === 'string' ? ajv.getSchema(id) : undefined;
+  const fn: ValidateFunction = known ?? ajv.compile(schema);
   const code = options.code ?? 'BOOTH_ERR_BAD_INPUT';
   return {
     schema,

@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurable } from '../../protocol/crypto/key-files.js';
+import { BoothError } from '../../protocol/errors.js';
 import type { SessionPackage } from '../../protocol/session/schema.js';
 import { rejection, verifyParsedPackage } from '../../protocol/session/verify.js';
 import { checkRoster } from './roster.js';
@@ -49,6 +50,18 @@ export async function checkPackageFile(input: CheckInput): Promise<CheckResult> 
   } catch (err) {
     throw rejection('malformed', `not valid JSON (${(err as Error).message})`);
   }
+  try {
+    return await checkParsed(raw, input);
+  } catch (err) {
+    // Name the package a rejection is about (when the body says): the channel reports it by id.
+    const r = raw as { packageId?: unknown; version?: unknown } | null;
+    if (err instanceof BoothError && typeof r?.packageId === 'string' && Number.isInteger(r.version))
+      throw new BoothError(err.code, err.message, { ...err.details, packageId: r.packageId, version: r.version });
+    throw err;
+  }
+}
+
+async function checkParsed(raw: unknown, input: CheckInput): Promise<CheckResult> {
   const named = (raw as { signature?: { keyId?: unknown } } | null)?.signature?.keyId;
   const signer = input.keys.find((k) => k.keyId === named) ?? input.keys[0];
   const boothKey = createPublicKey(input.boothPublicKeyPem);

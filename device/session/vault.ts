@@ -407,19 +407,31 @@ export class SessionVault {
         skip: await this.heldDocuments(),
       });
       const pkg = r.pkg;
-      this.refuseStale(pkg.packageId, pkg.version);
-      const old = this.heldById.get(pkg.packageId);
-      if (old) hooks.replacing?.(old.pkg);
-      const missing = await this.missingDocuments(pkg, r.staged);
-      if (missing.length) {
-        if (!hooks.fetch)
-          throw rejection(
-            'unavailable',
-            `document ${missing[0]?.name} is published by url and this booth has no package channel (not enrolled): install a package with inline documents`,
+      try {
+        this.refuseStale(pkg.packageId, pkg.version);
+        const old = this.heldById.get(pkg.packageId);
+        if (old) hooks.replacing?.(old.pkg);
+        const missing = await this.missingDocuments(pkg, r.staged);
+        if (missing.length) {
+          if (!hooks.fetch)
+            throw rejection(
+              'unavailable',
+              `document ${missing[0]?.name} is published by url and this booth has no package channel (not enrolled): install a package with inline documents`,
+            );
+          await hooks.fetch(missing, stage);
+        }
+        return await this.lifecycle.run(() => this.commitInstall(file, stage, r, hooks));
+      } catch (err) {
+        // Say which package a refusal is about (the channel reports refusals by id and version).
+        if (err instanceof BoothError && err.details.packageId === undefined)
+          throw new BoothError(
+            err.code,
+            err.message,
+            { ...err.details, packageId: pkg.packageId, version: pkg.version },
+            { cause: err.cause },
           );
-        await hooks.fetch(missing, stage);
+        throw err;
       }
-      return await this.lifecycle.run(() => this.commitInstall(file, stage, r, hooks));
     } finally {
       await rm(stage, { recursive: true, force: true });
       await rm(file, { force: true });

@@ -14,11 +14,12 @@ import { buildDemoPackage, demoCentralKey } from '../session/demo.js';
 import { CentralKeys } from '../session/central-keys.js';
 import type { CheckInput, CheckResult } from '../session/package-check.js';
 import { SessionVault } from '../session/vault.js';
+import type { ChannelTarget } from '../session/channel.js';
 import { EngineFaceVerifier } from './face-verifier.js';
 import { PdfSealer } from './sealer.js';
 import { VisitService } from './service.js';
 import { CaptureSignaturePad } from './signature-pad.js';
-import { SessionLifecycle, type DocumentFetcher } from './session-lifecycle.js';
+import { channelTarget, SessionLifecycle, type DocumentFetcher } from './session-lifecycle.js';
 
 /**
  * The visit feature as the composition root sees it: the session vault and its lifecycle, the
@@ -188,6 +189,11 @@ export class VisitFeature {
   /** The package channel's document fetcher (url documents); null when the booth is not enrolled. */
   attachFetcher(f: DocumentFetcher | null): void {
     this.need(this.lifecycle).attachFetcher(f);
+  }
+
+  /** What the package channel acts on (device/session/channel.ts). */
+  channelTarget(): ChannelTarget {
+    return channelTarget(this.need(this.vault), this.need(this.lifecycle), () => this.enrolWhenOpen());
   }
 
   /** Installs a package body received into `file` (consumed). Rejections change nothing. */

@@ -4,6 +4,7 @@ import { BoothError, toBoothError } from '../../protocol/errors.js';
 import type { CentralCommand, SessionPackage } from '../../protocol/session/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock, CommittedRecord, RecordStore } from '../core/ports.js';
+import type { ChannelTarget } from '../session/channel.js';
 import type { InstallHooks, InstallResult, MemoryFloor, SessionVault } from '../session/vault.js';
 import type { VisitService } from './service.js';
 import { noShowPass, type EndCause } from './session-close.js';
@@ -224,4 +225,28 @@ export class SessionLifecycle {
     this.d.bus.emit('session.ended', { packageId: pkg.packageId, version: pkg.version, cause, noShows: n });
     return n;
   }
+}
+
+/** What the package channel acts on: the vault's memory and the lifecycle; `changed` runs after each change (the gallery). */
+export function channelTarget(
+  vault: SessionVault,
+  lifecycle: SessionLifecycle,
+  changed: () => Promise<unknown> = async () => undefined,
+): ChannelTarget {
+  return {
+    held: () => vault.held,
+    refuseStale: (packageId, version) => vault.refuseStale(packageId, version),
+    tempFile: (hint) => vault.tempFile(hint),
+    downloads: vault.downloads,
+    installFile: async (file) => {
+      const r = await lifecycle.installFile(file);
+      await changed();
+      return r;
+    },
+    apply: async (command) => {
+      await lifecycle.apply(command);
+      await changed();
+    },
+    obeyed: (nonce) => vault.memory.hasNonce(nonce),
+  };
 }
