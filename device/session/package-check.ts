@@ -1,10 +1,9 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurable } from '../../protocol/crypto/key-files.js';
 import { BoothError } from '../../protocol/errors.js';
 import type { SessionPackage } from '../../protocol/session/schema.js';
-import { rejection, verifyParsedPackage } from '../../protocol/session/verify.js';
+import { base64Slices, rejection, verifyParsedPackage } from '../../protocol/session/verify.js';
 import { checkRoster } from './roster.js';
 
 /**
@@ -82,11 +81,24 @@ async function checkParsed(raw: unknown, input: CheckInput): Promise<CheckResult
     for (const doc of project.documents) {
       if (doc.bytes === undefined) continue;
       if (input.stageDir && !skip.has(doc.sha256) && !staged.includes(doc.sha256)) {
-        // verifyParsedPackage checked these bytes against doc.sha256.
-        await writeFileDurable(join(input.stageDir, `${doc.sha256}.pdf`), Buffer.from(doc.bytes, 'base64'), 0o600);
+        // verifyParsedPackage checked these bytes against doc.sha256; decoded slice by slice.
+        await writeSlices(join(input.stageDir, `${doc.sha256}.pdf`), base64Slices(doc.bytes));
         staged.push(doc.sha256);
       }
       delete doc.bytes;
     }
   return { pkg, signerKeyId: pkg.signature?.keyId ?? '', staged, entries };
+}
+
+/** Writes pieces to `path` durably (temp, fsync, rename): the stage folder is fsynced when adopted. */
+async function writeSlices(path: string, slices: Iterable<Buffer>): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    for (const slice of slices) await fh.write(slice);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, path);
 }
