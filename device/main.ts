@@ -11,6 +11,9 @@ import { selectHardware, type Hardware } from './hardware/select.js';
 import { systemClock } from './hardware/system-clock.js';
 import { DataDir } from './store/data-dir.js';
 import { SyncService } from './sync/sync-service.js';
+import { loadSyncTls } from './sync/tls.js';
+import { loadOrCreateIdentity } from './crypto/identity.js';
+import { PackageChannel } from './session/channel.js';
 import { verifyModels, type ModelCheck } from '../provisioning/models.mjs';
 import { BOOTH_VERSION } from './version.js';
 import { JournalRecordStore } from './store/index.js';
@@ -40,6 +43,8 @@ export class Booth {
   /** The journal (RecordStore) and the visit feature (session, kiosk workflow). */
   store: JournalRecordStore | null = null;
   visit: VisitFeature | null = null;
+  /** The package channel to the central server; null when it could not start. */
+  channel: PackageChannel | null = null;
   private models: ModelCheck[] = [];
   private readonly deviceStates = new Map<DeviceName, { state: DeviceState; detail: string }>();
   /** Last 'face.state' of the face engine (started by the visit feature); null until it reports. */
@@ -136,12 +141,16 @@ export class Booth {
     });
     await visit.start();
     this.visit = visit;
+    await this.startChannel(visit);
 
     this.app = await buildApp({
       logger,
       readiness: this,
       uiDir: hostPaths().uiDir,
-      plugins: [(app) => kioskRoutes(app, { feature: visit, fixturesDir })],
+      plugins: [
+        (app) =>
+          kioskRoutes(app, { feature: visit, fixturesDir, maxPackageBytes: config.sync.channel.maxPackageBytes }),
+      ],
     });
     const address = await this.app.listen({ host: config.http.host, port: config.http.port });
     this.hardware.leds.setPattern('idle');
@@ -224,6 +233,33 @@ export class Booth {
     }
   }
 
+  /**
+   * The package channel (booth-initiated, mutual TLS): best effort like sync; off until the booth
+   * is enrolled and has a channel URL. Loopback installs use it for url documents.
+   */
+  private async startChannel(visit: VisitFeature): Promise<void> {
+    const { config, logger } = this.deps;
+    const channel = new PackageChannel({
+      settings: config.sync.channel,
+      tls: async () =>
+        loadSyncTls(config.dataDir, await loadOrCreateIdentity(config.dataDir, config.booth.id), config.sync),
+      target: visit.channelTarget(),
+      bus: this.bus,
+      clock: this.clock,
+      logger,
+      boothId: config.booth.id,
+    });
+    try {
+      await channel.start();
+      this.channel = channel;
+      if (channel.on) visit.attachFetcher(channel.fetchDocuments);
+      logger.info(`package channel: ${channel.status}`);
+    } catch (err) {
+      logger.error({ err }, 'package channel: not started');
+      await channel.stop().catch(() => undefined);
+    }
+  }
+
   /** Ready when the journal is open and recovered without a fault and the disk has room. */
   private storeCheck(): { name: string; ok: boolean; detail: string } {
     const s = this.store;
@@ -231,7 +267,7 @@ export class Booth {
       return { name: 'store', ok: false, detail: `${this.dataDir.path}: journal not open` };
     if (s.fault) return { name: 'store', ok: false, detail: `fault: ${s.fault}` };
     const torn = s.recovery?.tornBytes ?? 0;
-    const detail = `${s.lastSeq} records${torn ? ` (recovery cut ${torn} torn bytes)` : ''}; disk ${s.diskState}; sync ${this.sync?.status ?? 'off'}`;
+    const detail = `${s.lastSeq} records${torn ? ` (recovery cut ${torn} torn bytes)` : ''}; disk ${s.diskState}; sync ${this.sync?.status ?? 'off'}; package channel ${this.channel?.status ?? 'off'}`;
     return { name: 'store', ok: s.diskState === 'ok', detail };
   }
 
@@ -276,6 +312,7 @@ export class Booth {
     await this.tuningStarting;
     await this.tuning.stop().catch((err: unknown) => this.log.error({ err }, 'tuning: stop failed'));
     await this.app?.close();
+    await this.channel?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'package channel stop failed'));
     await this.visit?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'visit stop failed'));
     await this.sync?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'sync stop failed'));
     await this.store?.stop().catch((err: unknown) => this.deps.logger.warn({ err }, 'store stop failed'));

@@ -47,6 +47,7 @@ export const ERROR_CODES = {
   BOOTH_ERR_PDF_INVALID: { status: 422, key: 'error.pdf.invalid' },
   BOOTH_ERR_PDF_ENCRYPTED: { status: 422, key: 'error.pdf.encrypted' },
   BOOTH_ERR_PDF_TOO_LARGE: { status: 413, key: 'error.pdf.tooLarge' },
+  BOOTH_ERR_PAYLOAD_TOO_LARGE: { status: 413, key: 'error.payload.tooLarge' },
   BOOTH_ERR_PDF_PLACES: { status: 422, key: 'error.pdf.places' },
   BOOTH_ERR_PDF_SEAL: { status: 500, key: 'error.pdf.seal' },
   BOOTH_ERR_INTERNAL: { status: 500, key: 'error.internal' },

@@ -72,6 +72,18 @@ export function formatProblems(problems: readonly FieldProblem[]): string {
   return problems.map((p) => `${p.field}: expected ${p.expected}`).join('; ');
 }
 
+/**
+ * ajv registers every `$id` it meets, nested ones included, and throws "already exists" when it
+ * meets one again: the command schemas inside the channel manifest made the order in which
+ * modules load decide whether the booth started. The ids name schemas in the exported JSON
+ * Schema documents only; no validation refers to them, so they are dropped for compiling.
+ */
+function withoutIds(schema: TSchema): object {
+  return JSON.parse(JSON.stringify(schema), (key: string, value: unknown) =>
+    key === '$id' ? undefined : value,
+  ) as object;
+}
+
 export interface Validator<T extends TSchema> {
   readonly schema: T;
   /** Returns the value (with defaults filled when enabled) or throws a BoothError naming each bad field. */
@@ -87,7 +99,7 @@ export function compileValidator<T extends TSchema>(
   schema: T,
   options: { defaults?: boolean; code?: ErrorCode } = {},
 ): Validator<T> {
-  const fn: ValidateFunction = (options.defaults ? ajvWithDefaults : ajvPlain).compile(schema);
+  const fn: ValidateFunction = (options.defaults ? ajvWithDefaults : ajvPlain).compile(withoutIds(schema));
   const code = options.code ?? 'BOOTH_ERR_BAD_INPUT';
   return {
     schema,

@@ -7,6 +7,7 @@ import { readIfExists, writeFileDurable } from '../protocol/crypto/key-files.js'
 import { createCsr, generateKeyPair, verifyIssued, type KeyPairPem } from '../protocol/crypto/x509.js';
 import { ENROLL_PATH, EnrollResponse, type EnrollRequest, SiteConfig } from '../protocol/enroll.js';
 import { postJson } from './http-json.js';
+import { keyId, publicKeyFrom } from '../protocol/session/keys.js';
 
 const responseValidator = compileValidator(EnrollResponse, { code: 'BOOTH_ERR_ENROLL_FAILED' });
 const siteValidator = compileValidator(SiteConfig, { code: 'BOOTH_ERR_CONFIG_INVALID' });
@@ -55,7 +56,29 @@ export function checkResponse(raw: unknown, keys: KeyPairPem): EnrollResponse {
   const ourKey = createPublicKey(keys.publicKeyPem).export({ type: 'spki', format: 'der' });
   if (!certKey.equals(ourKey))
     throw new BoothError('BOOTH_ERR_ENROLL_FAILED', 'enrollment response: the certificate is for another key');
+  for (const [purpose, k] of Object.entries(response.keys)) {
+    let id: string;
+    try {
+      id = keyId(publicKeyFrom(k.publicKeyPem));
+    } catch {
+      throw new BoothError(
+        'BOOTH_ERR_ENROLL_FAILED',
+        `enrollment response: the ${purpose} key is not a P-256 public key`,
+      );
+    }
+    if (id !== k.keyId)
+      throw new BoothError(
+        'BOOTH_ERR_ENROLL_FAILED',
+        `enrollment response: the ${purpose} key is not the key its keyId names`,
+      );
+  }
   return response;
+}
+
+/** Where the central keys the booth pins are written (the session vault and the sealer read them there). */
+export function pinnedKeyPaths(dataDir: string): { session: string; escrow: string } {
+  const dir = identityPaths(dataDir).dir;
+  return { session: join(dir, 'central-session.pem'), escrow: join(dir, 'central-escrow.pem') };
 }
 
 /** Online enrollment: one POST; refusals keep the server's code and message. */
@@ -81,13 +104,18 @@ export async function enrollOnline(o: {
 }
 
 /**
- * Writes the certificate, the central CA and the site record, each atomically (temp, fsync,
- * rename, fsync dir). The token is not among them: it is forgotten once this returns.
+ * Writes the certificate, the central CA, the central keys to pin (the session key that signs
+ * packages and commands, the escrow key signature dynamics are encrypted to) and the site record,
+ * each atomically (temp, fsync, rename, fsync dir). The token is not among them: it is forgotten
+ * once this returns.
  */
 export async function installCredentials(dataDir: string, response: EnrollResponse, centralUrl: string): Promise<void> {
   const paths = identityPaths(dataDir);
   const site = siteValidator.parse(structuredClone(response.site), 'site configuration');
+  const pins = pinnedKeyPaths(dataDir);
   await writeFileDurable(paths.centralCa, response.caCertificate, 0o644);
+  await writeFileDurable(pins.session, response.keys.session.publicKeyPem, 0o644);
+  await writeFileDurable(pins.escrow, response.keys.escrow.publicKeyPem, 0o644);
   await writeFileDurable(paths.certificate, response.certificate, 0o644);
   const cert = new X509Certificate(response.certificate);
   const record = {
@@ -95,6 +123,7 @@ export async function installCredentials(dataDir: string, response: EnrollRespon
     enrolledAt: new Date().toISOString(),
     certificate: { subject: cert.subject, fingerprint256: cert.fingerprint256, validTo: cert.validTo },
     caFingerprint256: new X509Certificate(response.caCertificate).fingerprint256,
+    keys: { session: response.keys.session.keyId, escrow: response.keys.escrow.keyId },
     site,
   };
   await writeFileDurable(sitePath(dataDir), `${JSON.stringify(record, null, 2)}\n`, 0o644);

@@ -102,17 +102,21 @@ export async function provision(o: ProvisionOptions): Promise<ProvisionResult> {
     booth: enrolled.site.booth,
     sync: enrolled.site.sync,
   };
-  const withSite = await step(progress, 'Installing the certificate, central CA and site configuration', async () => {
-    const merged = mergeConfig(raw, site);
-    // Checked before anything is written: a site configuration this build rejects changes nothing.
-    parseConfig(merged, 'config with the site configuration from the central server');
-    await installCredentials(dataDir, enrolled, o.online?.url ?? `offline:${o.offline?.dir ?? ''}`);
-    if (o.offline) await forgetOfflineToken(o.offline.dir);
-    return {
-      value: merged,
-      detail: `${enrolled.site.booth.centre} / ${enrolled.site.booth.hall} / ${enrolled.site.booth.id}`,
-    };
-  });
+  const withSite = await step(
+    progress,
+    'Installing the certificate, central CA, pinned central keys and site configuration',
+    async () => {
+      const merged = mergeConfig(raw, site);
+      // Checked before anything is written: a site configuration this build rejects changes nothing.
+      parseConfig(merged, 'config with the site configuration from the central server');
+      await installCredentials(dataDir, enrolled, o.online?.url ?? `offline:${o.offline?.dir ?? ''}`);
+      if (o.offline) await forgetOfflineToken(o.offline.dir);
+      return {
+        value: merged,
+        detail: `${enrolled.site.booth.centre} / ${enrolled.site.booth.hall} / ${enrolled.site.booth.id}`,
+      };
+    },
+  );
 
   await step(progress, 'Face models (sha256 verified)', async () => {
     if (o.skipModels) return { value: null, detail: 'skipped (--skip-models)' };

@@ -60,7 +60,14 @@ export interface BoothEvents {
   'visit.ended': { visitId: string; outcome: string };
   /** A session package was installed, or refused with a reason (nothing changed). */
   'session.installed': { packageId: string; version: number };
-  'session.rejected': { reason: string; message: string };
+  'session.rejected': { reason: string; message: string; packageId?: string; version?: number };
+  /** One version of a package ended: its no-shows are recorded (none when its roster never unlocked). */
+  'session.ended': {
+    packageId: string;
+    version: number;
+    cause: 'close' | 'expiry' | 'replaced' | 'revoked';
+    noShows: number;
+  };
 }
 
 export type EventName = keyof BoothEvents;

@@ -3,7 +3,9 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
 import { stampFontPath } from '../documents/font.js';
-import { BoothError } from '../../protocol/errors.js';
+import type { Readable } from 'node:stream';
+import { BoothError, isBoothError } from '../../protocol/errors.js';
+import { FileSink, tooLarge } from '../session/file-sink.js';
 import type { KioskView } from '../core/visit/view.js';
 import type { VisitFeature } from '../visit/feature.js';
 import type { KioskEvent, VisitService } from '../visit/service.js';
@@ -28,10 +30,11 @@ import {
 export interface KioskRouteOptions {
   feature: VisitFeature;
   fixturesDir: string;
+  /** Limit of a package body (sync.channel.maxPackageBytes): above it, 413 BOOTH_ERR_PAYLOAD_TOO_LARGE. */
+  maxPackageBytes: number;
 }
 
 const HEARTBEAT_MS = 15_000;
-const SESSION_BODY_LIMIT = 64 * 1024 * 1024;
 
 const view = { response: { 200: KioskViewSchema } };
 
@@ -99,14 +102,7 @@ export async function kioskRoutes(app: FastifyInstance, opts: KioskRouteOptions)
   );
 
   app.get('/api/kiosk/session', { schema: { response: { 200: SessionSummarySchema } } }, async () => summary(feature));
-  app.post(
-    '/api/kiosk/session',
-    { bodyLimit: SESSION_BODY_LIMIT, schema: { response: { 200: SessionSummarySchema } } },
-    async (req) => {
-      await feature.install(req.body);
-      return summary(feature);
-    },
-  );
+  await app.register(packageInstallRoute, { feature, maxBytes: opts.maxPackageBytes });
   app.post('/api/kiosk/session/unlock', { schema: { response: { 200: SessionSummarySchema } } }, async (req) => {
     await feature.unlock(req.body);
     return summary(feature);
@@ -116,8 +112,11 @@ export async function kioskRoutes(app: FastifyInstance, opts: KioskRouteOptions)
     { schema: { body: StaffBody, response: { 200: Type.Object({ noShows: Type.Integer() }) } } },
     async (req) => {
       const b = req.body as Static<typeof StaffBody>;
+      // The staff who may close are those of the package in use: without one there is nothing to close.
+      if (!feature.vault?.current) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session is open on this booth');
       if (!svc().staff.check(b.staffId, b.pin))
         throw new BoothError('BOOTH_ERR_STAFF_CREDENTIAL', 'staff id or PIN not recognised');
+      // 409 BOOTH_ERR_VISIT_STATE while a visit is in progress (docs/visit.md, "Session close").
       return { noShows: await feature.close() };
     },
   );
@@ -142,6 +141,47 @@ export async function kioskRoutes(app: FastifyInstance, opts: KioskRouteOptions)
   }
 }
 
+/**
+ * POST /api/kiosk/session: a package from a USB stick (the package channel is the normal way).
+ * The body is not parsed here: it streams to a file under the size limit, and the same install
+ * as the channel's checks it (on a worker thread) and fetches url documents over the channel
+ * when the booth is enrolled. A body above the limit is 413 BOOTH_ERR_PAYLOAD_TOO_LARGE, told
+ * by Content-Length before anything is read when the client sends one.
+ */
+async function packageInstallRoute(
+  scope: FastifyInstance,
+  o: { feature: VisitFeature; maxBytes: number },
+): Promise<void> {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+  scope.post('/api/kiosk/session', { schema: { response: { 200: SessionSummarySchema } } }, async (req, reply) => {
+    const body = req.body as Readable | undefined;
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    const refuse = (err: unknown) => {
+      // Answer first, drop the rest of the body unread (never kept), then close the connection.
+      if (isBoothError(err, 'BOOTH_ERR_PAYLOAD_TOO_LARGE')) {
+        void reply.header('connection', 'close');
+        body?.resume();
+      }
+      return err;
+    };
+    if (declared > o.maxBytes) throw refuse(tooLarge('session package', o.maxBytes));
+    const vault = o.feature.vault;
+    if (!vault || !body) throw new BoothError('BOOTH_ERR_NOT_READY', 'the visit feature is not started');
+    const file = await vault.tempFile('package');
+    const sink = await FileSink.open({ path: file, maxBytes: o.maxBytes, what: 'session package' });
+    try {
+      await sink.drain(body);
+      await sink.finish();
+    } catch (err) {
+      await sink.discard();
+      throw refuse(err);
+    }
+    await o.feature.installFile(file);
+    return summary(o.feature);
+  });
+}
+
 function summary(feature: VisitFeature): SessionSummary {
   const pkg = feature.vault?.current ?? null;
   return {
@@ -154,5 +194,13 @@ function summary(feature: VisitFeature): SessionSummary {
     unlockAt: pkg?.unlockAt ?? null,
     sealed: feature.vault?.unlockState().sealed ?? true,
     simulation: feature.simulation.camera !== null,
+    held: (feature.vault?.held ?? []).map((p) => ({
+      packageId: p.packageId,
+      version: p.version,
+      date: p.date,
+      unlockAt: p.unlockAt,
+      expiresAt: p.expiresAt,
+      sealed: feature.vault?.unlockState(p).sealed ?? true,
+    })),
   };
 }

@@ -79,5 +79,16 @@ export const SessionSummarySchema = Type.Object({
   unlockAt: Nullable(Type.String()),
   sealed: Type.Boolean(),
   simulation: Type.Boolean(),
+  held: Type.Array(
+    Type.Object({
+      packageId: Type.String(),
+      version: Type.Integer(),
+      date: Type.String(),
+      unlockAt: Type.String(),
+      expiresAt: Type.String(),
+      sealed: Type.Boolean(),
+    }),
+    { description: 'every package held, by unlock time (the first open one is in use)' },
+  ),
 });
 export type SessionSummary = Static<typeof SessionSummarySchema>;

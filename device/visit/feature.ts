@@ -1,28 +1,31 @@
 import { join } from 'node:path';
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { Logger } from 'pino';
 import type { BoothConfig } from '../config/schema.js';
 import { BoothError, toBoothError } from '../../protocol/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Camera, Clock, CommittedRecord, Leds, RecordStore, Tablet } from '../core/ports.js';
+import type { SessionPackage } from '../../protocol/session/schema.js';
 import { loadOrCreateIdentity, identityPaths, type BoothIdentity } from '../crypto/identity.js';
-import { readIfExists } from '../../protocol/crypto/key-files.js';
 import { FaceEngine } from '../face/engine.js';
 import { createSignatureCapture, type SignatureCapture } from '../signature/index.js';
 import { buildDemoPackage, demoCentralKey } from '../session/demo.js';
-import { publicKeyFrom } from '../../protocol/session/keys.js';
+import { CentralKeys } from '../session/central-keys.js';
+import type { CheckInput, CheckResult } from '../session/package-check.js';
 import { SessionVault } from '../session/vault.js';
+import type { ChannelTarget } from '../session/channel.js';
 import { EngineFaceVerifier } from './face-verifier.js';
 import { PdfSealer } from './sealer.js';
 import { VisitService } from './service.js';
 import { CaptureSignaturePad } from './signature-pad.js';
-import { closeSession } from './session-close.js';
+import { channelTarget, SessionLifecycle, type DocumentFetcher } from './session-lifecycle.js';
 
 /**
- * The visit feature as the composition root sees it: the session vault, the face engine behind
- * the FaceVerifier port, signature capture behind the SignaturePad port, the documents sealer
- * and the visit service, started in that order and stopped in reverse. Construction does no I/O.
+ * The visit feature as the composition root sees it: the session vault and its lifecycle, the
+ * face engine behind the FaceVerifier port, signature capture behind the SignaturePad port, the
+ * documents sealer and the visit service, started in that order and stopped in reverse.
+ * Construction does no I/O.
  */
 export interface VisitFeatureDeps {
   config: BoothConfig;
@@ -36,6 +39,8 @@ export interface VisitFeatureDeps {
   /** Earlier records, to restore the one-signature memory after a restart (the journal store's read()). */
   history?: () => Promise<CommittedRecord[]>;
   fixturesDir: string;
+  /** Where packages are checked (default: a worker thread; tests may check in-thread). */
+  checkPackage?: (input: CheckInput) => Promise<CheckResult>;
 }
 
 /** A camera or tablet simulator with the controls the demo and the tests use. */
@@ -52,15 +57,13 @@ const EXPIRY_CHECK_MS = 30_000;
 
 export class VisitFeature {
   vault: SessionVault | null = null;
+  lifecycle: SessionLifecycle | null = null;
   service: VisitService | null = null;
   identity: BoothIdentity | null = null;
+  keys: CentralKeys | null = null;
   private engine: FaceEngine | null = null;
   private capture: SignatureCapture | null = null;
-  private trustedDemo = false;
-  /** Packages whose session close (no-show records) is done: never twice, also across restarts. */
-  private readonly closed = new Set<string>();
   private expiryTimer: NodeJS.Timeout | null = null;
-  private closing = false;
   readonly sealedDir: string;
 
   constructor(private readonly deps: VisitFeatureDeps) {
@@ -79,22 +82,41 @@ export class VisitFeature {
     const identity = await loadOrCreateIdentity(config.dataDir, config.booth.id);
     this.identity = identity;
     const boothPrivateKey = createPrivateKey(identity.privateKeyPem);
-    const central = await this.centralKey();
+    const boothPublicKey = createPublicKey(boothPrivateKey);
+    const keys = this.centralKeys();
+    this.keys = keys;
+    if (!(await keys.load()))
+      // The booth still starts (readiness, doctor, provisioning); every package is refused until one is pinned.
+      logger.error({ path: keys.paths.session }, 'no central server key pinned: session packages will be refused');
     const vault = new SessionVault({
       dir: join(config.dataDir, 'session'),
       boothId: config.booth.id,
       boothPrivateKey,
-      boothPublicKey: createPublicKey(boothPrivateKey),
-      centralKey: central,
+      boothPrivateKeyPem: identity.privateKeyPem,
+      boothPublicKey,
+      boothPublicKeyPem: boothPublicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      keys,
       clock,
       audit: async (payload) => {
         await this.deps.store.commit({ kind: 'audit', payload: { boothId: config.booth.id, ...payload } });
       },
+      ...(this.deps.checkPackage ? { check: this.deps.checkPackage } : {}),
     });
     this.vault = vault;
-    const loaded = await vault.load();
-    if (loaded.problem) logger.warn({ problem: loaded.problem }, 'installed session package no longer verifies');
-    if (!vault.current && this.trustedDemo) await this.installDemo();
+    const lifecycle = new SessionLifecycle({
+      vault,
+      store: this.deps.store,
+      service: () => this.service,
+      bus,
+      logger,
+      clock,
+      boothId: config.booth.id,
+    });
+    this.lifecycle = lifecycle;
+    const history = (await this.deps.history?.()) ?? [];
+    const loaded = await vault.load(SessionLifecycle.floor(history));
+    for (const problem of loaded.problems) logger.warn({ problem }, 'session packages at start');
+    if (vault.held.length === 0 && keys.isFallback) await this.installDemo();
 
     this.engine = new FaceEngine({ settings: config.face, bus });
     let face: EngineFaceVerifier | null = null;
@@ -131,6 +153,7 @@ export class VisitFeature {
         dir: this.sealedDir,
         signer: async () => ({ keyPem: identity.privateKeyPem, certPem: identity.certificatePem }),
         options: config.documents,
+        published: (sha256) => vault.documents.path(sha256),
       }),
       camera: this.deps.camera,
       leds: this.deps.leds,
@@ -138,24 +161,20 @@ export class VisitFeature {
       newId: () => newId(clock.now()),
       log: logger,
     });
-    await this.restoreLedger();
+    lifecycle.restore(history);
     await this.service.start();
-    if (vault.current && face) await this.enrolWhenOpen();
-    // At expiry the session closes by itself (no-shows recorded), unless staff closed it before.
+    // Packages whose expiry passed while the booth was off: closed now, their no-shows recorded.
+    const expired = await lifecycle.closeExpired();
+    if (expired) logger.info({ closed: expired }, 'sessions that expired while the booth was off are closed');
+    if (face) await this.enrolWhenOpen();
+    // At expiry a session closes by itself (no-shows recorded), unless staff closed it before.
     this.expiryTimer = setInterval(() => void this.closeIfExpired(), EXPIRY_CHECK_MS);
   }
 
-  /** Closes the session once it has expired (the 30 s timer; tests call it with a manual clock). */
+  /** Closes the sessions that have expired (the 30 s timer; tests call it with a manual clock). */
   async closeIfExpired(): Promise<void> {
-    const pkg = this.vault?.current;
-    if (!pkg || this.closed.has(pkg.packageId) || this.deps.clock.now() < Date.parse(pkg.expiresAt)) return;
-    if (this.service?.machine.state.name !== 'idle') return; // let a visit in progress end first
-    try {
-      const n = await this.close();
-      this.deps.logger.info({ packageId: pkg.packageId, noShows: n }, 'session expired and closed');
-    } catch (err) {
-      this.deps.logger.warn({ code: toBoothError(err).code }, 'session close at expiry failed');
-    }
+    const n = await this.need(this.lifecycle).closeExpired();
+    if (n) this.deps.logger.info({ closed: n }, 'sessions expired and closed');
   }
 
   async stop(): Promise<void> {
@@ -167,82 +186,51 @@ export class VisitFeature {
     this.service = null;
   }
 
-  /** Installs a package from outside (the central server, a technician). Rejections change nothing. */
-  async install(input: unknown): Promise<{ packageId: string; version: number }> {
-    const vault = this.need(this.vault);
-    const previous = vault.current?.packageId ?? null;
-    try {
-      const pkg = await vault.install(input);
-      // The old gallery is gone with the old package; signatures count per package id.
-      this.service?.sessionChanged(pkg.packageId === previous);
-      this.deps.bus.emit('session.installed', { packageId: pkg.packageId, version: pkg.version });
-      await this.enrolWhenOpen();
-      return { packageId: pkg.packageId, version: pkg.version };
-    } catch (err) {
-      const e = toBoothError(err);
-      if (e.code === 'BOOTH_ERR_SESSION_REJECTED')
-        this.deps.bus.emit('session.rejected', { reason: String(e.details.reason), message: e.message });
-      throw e;
-    }
+  /** The package channel's document fetcher (url documents); null when the booth is not enrolled. */
+  attachFetcher(f: DocumentFetcher | null): void {
+    this.need(this.lifecycle).attachFetcher(f);
+  }
+
+  /** What the package channel acts on (device/session/channel.ts). */
+  channelTarget(): ChannelTarget {
+    return channelTarget(this.need(this.vault), this.need(this.lifecycle), () => this.enrolWhenOpen());
+  }
+
+  /** Installs a package body received into `file` (consumed). Rejections change nothing. */
+  async installFile(file: string): Promise<{ packageId: string; version: number }> {
+    const r = await this.need(this.lifecycle).installFile(file);
+    await this.enrolWhenOpen();
+    return { packageId: r.pkg.packageId, version: r.pkg.version };
+  }
+
+  /** Installs a package given as a value (the demo, tests). */
+  async install(pkg: SessionPackage): Promise<{ packageId: string; version: number }> {
+    const r = await this.need(this.lifecycle).installPackage(pkg);
+    await this.enrolWhenOpen();
+    return { packageId: r.pkg.packageId, version: r.pkg.version };
   }
 
   async unlock(command: unknown): Promise<void> {
-    await this.need(this.vault).unlockByCommand(command);
+    await this.need(this.lifecycle).unlock(command);
     await this.enrolWhenOpen();
   }
 
-  /** The no-show pass and forgetting of everything opened (staff action, or expiry). */
+  /** Staff close of the session in use: the no-shows, then everything opened is forgotten (409 during a visit). */
   async close(): Promise<number> {
-    const service = this.need(this.service);
-    const pkg = this.need(this.vault).current;
-    if (!pkg) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session is installed');
-    if (this.closed.has(pkg.packageId) || this.closing)
-      throw new BoothError('BOOTH_ERR_CONFLICT', `session ${pkg.packageId} is already closed`);
-    this.closing = true;
-    try {
-      const n = await this.closeNow(service);
-      this.closed.add(pkg.packageId);
-      return n;
-    } finally {
-      this.closing = false;
-    }
+    const n = await this.need(this.lifecycle).close();
+    await this.enrolWhenOpen();
+    return n;
   }
 
-  private closeNow(service: VisitService): Promise<number> {
-    return closeSession({
-      vault: this.need(this.vault),
-      store: this.deps.store,
-      boothId: this.deps.config.booth.id,
-      clock: this.deps.clock,
-      signed: (expertId, projectId) => service.hasSigned(expertId, projectId),
-      forgetFaces: () => this.engineVerifierForget(),
-    });
-  }
-
-  /** Opens the matching data (audited) and enrols the gallery once the roster may be opened. */
+  /** Opens the matching data (audited) and enrols the gallery once the roster of the package in use may be opened. */
   async enrolWhenOpen(): Promise<number> {
     const vault = this.need(this.vault);
     const service = this.service;
-    if (!service || !vault.current || vault.unlockState().sealed) return 0; // start() enrols later
-    const enrolled = await service.enrolGallery();
+    const pkg = vault.current;
+    if (!service || !pkg || vault.unlockState(pkg).sealed) return 0; // begin() enrols later
+    const enrolled = await service.enrolGallery(pkg);
     this.deps.logger.info({ enrolled }, 'roster gallery ready');
     return enrolled;
-  }
-
-  private engineVerifierForget(): void {
-    this.service?.forgetFaces();
-  }
-
-  private async restoreLedger(): Promise<void> {
-    const service = this.need(this.service);
-    const pkg = this.vault?.current;
-    if (!pkg || !this.deps.history) return;
-    for (const r of await this.deps.history()) {
-      if (r.payload.packageId !== pkg.packageId) continue;
-      if (r.kind === 'sign' && typeof r.payload.expertId === 'string')
-        service.remember(r.payload.expertId, String(r.payload.projectId));
-      if (r.kind === 'audit' && r.payload.event === 'session.closed') this.closed.add(pkg.packageId);
-    }
   }
 
   private async installDemo(): Promise<void> {
@@ -253,26 +241,30 @@ export class VisitFeature {
       boothPublicKeyPem: identity.certificate.publicKeyPem,
       now: this.deps.clock.now(),
     });
-    await this.install(pkg);
-    this.deps.logger.warn({ packageId: pkg.packageId }, 'demo session installed (simulation only)');
+    try {
+      await this.need(this.lifecycle).installPackage(pkg);
+      this.deps.logger.warn({ packageId: pkg.packageId }, 'demo session installed (simulation only)');
+    } catch (err) {
+      // Today's demo was held and closed before (a restart the same day): tomorrow brings a new one.
+      this.deps.logger.warn({ code: toBoothError(err).code }, `demo session not installed: ${(err as Error).message}`);
+    }
   }
 
   /**
-   * The pinned central key: the configured file, else <dataDir>/identity/central-session.pem;
-   * with neither, in simulation with visit.session.demo = sim, the published demo key; else none.
+   * The pinned central keys: the configured session key file, else <dataDir>/identity/central-session.pem;
+   * with neither, in simulation with visit.session.demo = sim, the published demo key (not rotatable).
    */
-  private async centralKey(): Promise<KeyObject | null> {
+  private centralKeys(): CentralKeys {
     const { config } = this.deps;
-    const path = config.visit.session.centralKey || join(identityPaths(config.dataDir).dir, 'central-session.pem');
-    const pem = await readIfExists(path);
-    if (pem) return publicKeyFrom(pem);
-    if (config.visit.session.demo === 'sim' && this.simulation.camera && this.simulation.tablet) {
-      this.trustedDemo = true;
-      return publicKeyFrom((await demoCentralKey(this.deps.fixturesDir)).publicKeyPem);
-    }
-    // The booth still starts (readiness, doctor, provisioning); every package is refused until one is pinned.
-    this.deps.logger.error({ path }, 'no central server key pinned: session packages will be refused');
-    return null;
+    const dir = identityPaths(config.dataDir).dir;
+    const demo = config.visit.session.demo === 'sim' && this.simulation.camera && this.simulation.tablet;
+    return new CentralKeys(
+      {
+        session: config.visit.session.centralKey || join(dir, 'central-session.pem'),
+        escrow: join(dir, 'central-escrow.pem'),
+      },
+      async () => (demo ? (await demoCentralKey(this.deps.fixturesDir)).publicKeyPem : null),
+    );
   }
 
   private need<T>(v: T | null): T {

@@ -1,5 +1,6 @@
 import type { Choice, Visit, VisitOutcome } from '../core/visit/types.js';
 import type { SealedDocument } from './ports.js';
+import type { NoShowPayload } from '../../protocol/records/payloads.js';
 
 /**
  * The payloads of the records the visit commits (pure). Field names are the archive's and the
@@ -90,14 +91,21 @@ export function visitRecord(
   };
 }
 
+/**
+ * An assigned expert who had not finished the project when this version of the package ended:
+ * `cause` says how it ended (close, expiry, replaced by a newer version, revoked), so the
+ * central server can tell a real no-show from a session that moved to another version.
+ */
 export function noShowRecord(i: {
   packageId: string;
+  packageVersion: number;
   boothId: string;
   expertId: string;
   projectId: string;
   seat: number;
   scheduledSignIn: string;
   closedAt: number;
-}): Record<string, unknown> {
-  return { type: 'no-show', ...i, closedAt: iso(i.closedAt) };
+  cause: NoShowPayload['cause'];
+}): NoShowPayload {
+  return { type: 'no-show', ...i, closedAt: iso(i.closedAt) as string };
 }

@@ -21,6 +21,8 @@ export interface SealerDeps {
   dir: string;
   signer: () => Promise<SignerPem>;
   options: Partial<DocumentsOptions>;
+  /** The published PDF of a document by its sha256, as the session vault holds it (inline or fetched at install). */
+  published?: (sha256: string) => string;
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -86,12 +88,10 @@ export class PdfSealer implements DocumentSealer {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
-    if (doc.bytes === undefined)
-      throw new BoothError(
-        'BOOTH_ERR_NOT_READY',
-        `document ${projectId}/${doc.id} is not inline; fetching by url is not supported yet`,
-      );
-    const bytes = Buffer.from(doc.bytes, 'base64');
+    let bytes: Buffer;
+    if (doc.bytes !== undefined) bytes = Buffer.from(doc.bytes, 'base64');
+    else if (this.deps.published) bytes = await readFile(this.deps.published(doc.sha256));
+    else throw new BoothError('BOOTH_ERR_NOT_READY', `document ${projectId}/${doc.id}: its published PDF is not held`);
     if (sha256(bytes) !== doc.sha256)
       throw new BoothError('BOOTH_ERR_SESSION_REJECTED', `document ${projectId}/${doc.id} does not match its sha256`, {
         reason: 'tampered',

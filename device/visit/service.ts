@@ -5,7 +5,7 @@ import type { Camera, Clock, Leds, RecordStore } from '../core/ports.js';
 import { initialMachine, step } from '../core/visit/machine.js';
 import type { Choice, Effect, Input, Machine, Refusal, Visit, VisitPolicy } from '../core/visit/types.js';
 import { kioskView, type KioskView } from '../core/visit/view.js';
-import type { IdentityPart } from '../../protocol/session/schema.js';
+import type { IdentityPart, SessionPackage } from '../../protocol/session/schema.js';
 import type { SessionVault } from '../session/vault.js';
 import { CaptureLoop, type Decision } from './capture-loop.js';
 import { expertView, SignedLedger } from './expert.js';
@@ -58,13 +58,17 @@ export class VisitService {
   private m: Machine = initialMachine();
   private readonly policy: VisitPolicy;
   private readonly listeners = new Set<(e: KioskEvent) => void>();
-  private readonly ledger = new SignedLedger();
+  /** Who finished which project, per package id (signatures count per package id, whatever its version). */
+  private readonly ledgers = new Map<string, SignedLedger>();
+  /** The package the visit in progress belongs to: pinned at begin, released when the visit ends. */
+  private pin: { visitId: string; pkg: SessionPackage } | null = null;
   readonly staff: StaffDesk;
   private identity: { ref: string; part: IdentityPart } | null = null;
   private signature: CapturedSignature | null = null;
   private lastSignId: string | null = null;
   private latestJpeg: Buffer | null = null;
-  private enrolled = false;
+  /** The package version whose matching data the face gallery holds. */
+  private enrolledFor: string | null = null;
   private seq = 0;
   private ticker: NodeJS.Timeout | null = null;
   private offInk: (() => void) | null = null;
@@ -73,7 +77,7 @@ export class VisitService {
 
   constructor(private readonly deps: VisitServiceDeps) {
     this.policy = policyFrom(deps.settings);
-    this.staff = new StaffDesk(() => deps.vault.current);
+    this.staff = new StaffDesk(() => this.pin?.pkg ?? deps.vault.current);
     this.capture = deps.face
       ? new CaptureLoop({
           camera: deps.camera,
@@ -109,9 +113,20 @@ export class VisitService {
     this.deps.bus.removeOwner(OWNER);
   }
 
-  /** Records of earlier visits (this package) that the one-signature rule must know about. */
-  remember(expertId: string, projectId: string): void {
-    this.ledger.add(expertId, projectId);
+  /** Records of earlier visits that the one-signature rule must know about. */
+  remember(packageId: string, expertId: string, projectId: string): void {
+    this.ledger(packageId).add(expertId, projectId);
+  }
+
+  private ledger(packageId: string): SignedLedger {
+    let l = this.ledgers.get(packageId);
+    if (!l) this.ledgers.set(packageId, (l = new SignedLedger()));
+    return l;
+  }
+
+  /** The package of the visit in progress (null when no visit is): it must not end under the visit. */
+  get pinned(): SessionPackage | null {
+    return this.pin?.pkg ?? null;
   }
 
   get machine(): Machine {
@@ -172,41 +187,43 @@ export class VisitService {
       });
     if (this.now().wall >= Date.parse(pkg.expiresAt))
       throw new BoothError('BOOTH_ERR_SESSION_NONE', 'the session has ended');
-    if (!this.enrolled) await this.enrolGallery();
-    return this.apply({ type: 'begin', visitId: this.deps.newId() });
+    if (this.enrolledFor !== versionKey(pkg)) await this.enrolGallery(pkg);
+    const visitId = this.deps.newId();
+    const view = this.apply({ type: 'begin', visitId });
+    this.pin = { visitId, pkg };
+    return view;
   }
 
-  /** Opens the matching data (the vault audits it) and builds the face gallery; returns its size. */
-  async enrolGallery(): Promise<number> {
-    if (!this.deps.face) return 0;
-    const entries = await this.deps.vault.matchingEntries();
+  /** Opens the matching data of `pkg` (the vault audits it) and builds the face gallery; returns its size. */
+  async enrolGallery(pkg: SessionPackage | null = this.deps.vault.current): Promise<number> {
+    if (!this.deps.face || !pkg) return 0;
+    const entries = await this.deps.vault.matchingEntries(pkg);
     const refs = await this.deps.face.enrol(
       entries.map((e) => ({ ref: e.ref, photos: e.photos, templates: e.templates })),
     );
-    this.enrolled = true;
+    this.enrolledFor = versionKey(pkg);
     return refs.length;
   }
 
-  hasSigned(expertId: string, projectId: string): boolean {
-    return this.ledger.has(expertId, projectId);
+  hasSigned(packageId: string, expertId: string, projectId: string): boolean {
+    return this.ledgers.get(packageId)?.has(expertId, projectId) ?? false;
   }
 
-  /** A package was installed: the gallery is rebuilt at the next unlock; a new session starts a new ledger. */
-  sessionChanged(samePackage: boolean): void {
+  /** The packages changed (an install, an end): the gallery is rebuilt for the current one at the next visit. */
+  sessionChanged(): void {
     this.forgetFaces();
-    if (!samePackage) this.ledger.clear();
   }
 
   /** Session close: templates go, a new unlock enrols again. */
   forgetFaces(): void {
     this.deps.face?.forget();
-    this.enrolled = false;
+    this.enrolledFor = null;
   }
 
   async witness(staffId: string, pin: string, idNumber: string): Promise<KioskView> {
     this.expectState('witness');
     if (!this.staff.check(staffId, pin)) return this.apply({ type: 'witness-failed', reason: 'staff-credential' });
-    const ref = await this.deps.vault.findByIdNumber(idNumber);
+    const ref = await this.deps.vault.findByIdNumber(this.visitPackage(), idNumber);
     if (!ref) return this.apply({ type: 'witness-failed', reason: 'id-number' });
     const expert = await this.openExpert(ref, 'staff-witness');
     return this.apply({ type: 'witness-verified', expert, staffId });
@@ -247,6 +264,11 @@ export class VisitService {
 
   private now() {
     return { wall: this.deps.clock.now(), mono: this.deps.clock.monotonic() };
+  }
+
+  private visitPackage(): SessionPackage {
+    if (!this.pin) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session for this visit');
+    return this.pin.pkg;
   }
 
   private expectState(name: Machine['state']['name']): void {
@@ -291,11 +313,10 @@ export class VisitService {
 
   /** Opens the verified expert's identity (audited by the vault) and builds their view. */
   private async openExpert(ref: string, method: string) {
-    const pkg = this.deps.vault.current;
-    if (!pkg) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session');
-    const part = await this.deps.vault.openIdentity(ref, 'verified', method);
+    const pkg = this.visitPackage();
+    const part = await this.deps.vault.openIdentity(pkg, ref, 'verified', method);
     this.identity = { ref, part };
-    return expertView(ref, part, pkg, this.ledger);
+    return expertView(ref, part, pkg, this.ledger(pkg.packageId));
   }
 
   /** Effects run in order on one queue, so records keep the order of the steps. */
@@ -348,18 +369,22 @@ export class VisitService {
 
   /** Stamps and seals (or records a refusal), commits the sign record, then shows the receipt. */
   private async finalise(visit: Visit, choice: Choice): Promise<void> {
-    const pkg = this.deps.vault.current;
+    const pkg = this.pin?.visitId === visit.id ? this.pin.pkg : null;
     const identity = this.identity;
     try {
       if (!pkg || !identity) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'the session or the identity is gone');
-      const done = await completeProject(this.deps, {
-        pkg,
-        identity: identity.part,
-        visit,
-        choice,
-        signature: this.signature,
-      });
-      this.ledger.add(identity.part.expertId, choice.projectId);
+      // Sealing and the commit hold the session lifecycle: the package cannot end (close,
+      // revoke, replacement) between the check that it is open and the sign record.
+      const done = await this.deps.vault.whileOpen(pkg, () =>
+        completeProject(this.deps, {
+          pkg,
+          identity: identity.part,
+          visit,
+          choice,
+          signature: this.signature,
+        }),
+      );
+      this.ledger(pkg.packageId).add(identity.part.expertId, choice.projectId);
       this.lastSignId = done.signId;
       this.deps.bus.emit('visit.signed', {
         recordId: done.recordId,
@@ -379,7 +404,7 @@ export class VisitService {
   }
 
   private async ended(visit: Visit, outcome: Parameters<typeof visitRecord>[1], at: number): Promise<void> {
-    const pkg = this.deps.vault.current;
+    const pkg = this.pin?.visitId === visit.id ? this.pin.pkg : null;
     await this.commit(
       'visit',
       visitRecord(visit, outcome, at, {
@@ -392,9 +417,12 @@ export class VisitService {
     this.signature = null;
     this.lastSignId = null;
     this.latestJpeg = null;
+    if (this.pin?.visitId === visit.id) this.pin = null;
     this.deps.bus.emit('visit.ended', { visitId: visit.id, outcome });
   }
 }
+
+const versionKey = (p: SessionPackage) => `${p.packageId}\u0000${p.version}`;
 
 function refusalError(r: Refusal): BoothError {
   const code =

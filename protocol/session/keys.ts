@@ -1,7 +1,7 @@
-import { createHash, createPublicKey, createPrivateKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createPrivateKey, createSign, createVerify, type KeyObject } from 'node:crypto';
 import { BoothError } from '../errors.js';
 import { SIGNATURE_ALGORITHM } from './schema.js';
-import { signingBytes, type SigningContext } from './canonical.js';
+import { writeSigningBytes, type SigningContext } from './canonical.js';
 
 /**
  * Keys of the session protocol: the central server signs (ECDSA P-256, SHA-256, DER signature)
@@ -45,7 +45,10 @@ export function signDocument(
 ): SignatureBlock {
   const priv = privateKeyFrom(privateKeyPem);
   const pub = createPublicKey(priv);
-  const value = sign('sha256', signingBytes(context, document), { key: priv, dsaEncoding: 'der' });
+  // Streamed into the signer: a large package is never one string (canonical.ts, writeSigningBytes).
+  const signer = createSign('sha256');
+  writeSigningBytes(context, document, (piece) => signer.update(piece));
+  const value = signer.sign({ key: priv, dsaEncoding: 'der' });
   return { algorithm: SIGNATURE_ALGORITHM, keyId: keyId(pub), value: value.toString('base64') };
 }
 
@@ -57,12 +60,9 @@ export function verifyDocument(
   key: KeyObject,
 ): boolean {
   try {
-    return verify(
-      'sha256',
-      signingBytes(context, document),
-      { key, dsaEncoding: 'der' },
-      Buffer.from(signatureValue, 'base64'),
-    );
+    const verifier = createVerify('sha256');
+    writeSigningBytes(context, document, (piece) => verifier.update(piece));
+    return verifier.verify({ key, dsaEncoding: 'der' }, Buffer.from(signatureValue, 'base64'));
   } catch {
     return false; // a DER blob that does not parse is a bad signature, not a crash
   }

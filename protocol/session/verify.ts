@@ -10,7 +10,9 @@ import { keyId, verifyDocument } from './keys.js';
  * other than the pinned central key) -> tampered (signature does not verify, or an inline
  * document does not match its sha256) -> other-booth (not addressed to this booth or sealed to
  * another key) -> expired. Verification is pure: it changes nothing, so a rejected package
- * leaves the booth exactly as it was.
+ * leaves the booth exactly as it was. Two reasons come from the booth's own state, not from
+ * this function: `stale` (a version not newer than one the booth ever held, or a closed or
+ * revoked package) and `unavailable` (a document published by url could not be fetched).
  */
 export const REJECTION_REASONS = [
   'malformed',
@@ -20,6 +22,7 @@ export const REJECTION_REASONS = [
   'other-booth',
   'expired',
   'stale',
+  'unavailable',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -77,7 +80,14 @@ function checkShape(pkg: SessionPackage): void {
 }
 
 export function verifyPackage(input: Buffer | string | unknown, trust: TrustContext): SessionPackage {
-  const raw = parseJson(input);
+  return verifyParsedPackage(parseJson(input), trust);
+}
+
+/**
+ * The same checks on a value already parsed from JSON and owned by the caller (not copied: a
+ * large package is not held twice). The value is returned as the package when it passes.
+ */
+export function verifyParsedPackage(raw: unknown, trust: TrustContext): SessionPackage {
   const check = packageValidator.check(raw);
   if (!check.ok)
     throw rejection('malformed', check.problems.map((p) => `${p.field}: expected ${p.expected}`).join('; '), {
@@ -97,10 +107,7 @@ export function verifyPackage(input: Buffer | string | unknown, trust: TrustCont
     throw rejection('tampered', 'the signature does not match the content');
   for (const p of pkg.projects)
     for (const d of p.documents)
-      if (
-        d.bytes !== undefined &&
-        createHash('sha256').update(Buffer.from(d.bytes, 'base64')).digest('hex') !== d.sha256
-      )
+      if (d.bytes !== undefined && sha256OfBase64(d.bytes) !== d.sha256)
         throw rejection('tampered', `document ${p.id}/${d.id} does not match its sha256`);
   if (!pkg.booths.includes(trust.boothId) || pkg.roster.recipient.boothId !== trust.boothId)
     throw rejection('other-booth', `the package is for ${pkg.booths.join(', ')}, this is ${trust.boothId}`);
@@ -108,4 +115,17 @@ export function verifyPackage(input: Buffer | string | unknown, trust: TrustCont
     throw rejection('other-booth', 'the roster is sealed to another booth key');
   if (trust.now >= Date.parse(pkg.expiresAt)) throw rejection('expired', `the package expired at ${pkg.expiresAt}`);
   return pkg;
+}
+
+/** Base64 is decoded in slices (a multiple of 4 characters), so a large inline document is never decoded whole. */
+const BASE64_SLICE = 4 * 1024 * 1024;
+
+export function* base64Slices(b64: string): Generator<Buffer> {
+  for (let i = 0; i < b64.length; i += BASE64_SLICE) yield Buffer.from(b64.slice(i, i + BASE64_SLICE), 'base64');
+}
+
+export function sha256OfBase64(b64: string): string {
+  const h = createHash('sha256');
+  for (const slice of base64Slices(b64)) h.update(slice);
+  return h.digest('hex');
 }

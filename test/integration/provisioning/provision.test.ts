@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import type { EnrollResponse } from '../../../protocol/enroll.js';
 import { mkdir, mkdtemp, readFile, readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +19,11 @@ import { buildCentralServer, type CentralServer } from '../../central/server.js'
  */
 const SITE = {
   booth: { id: 'qd-hall2-b07', centre: '青岛西海岸新区公共资源交易中心', hall: '评标室 2' },
-  sync: { push: { url: 'https://localhost:9443/sync/v1/push' }, centralClientNames: ['central'] },
+  sync: {
+    push: { url: 'https://localhost:9443/sync/v1/push' },
+    channel: { url: 'https://localhost:9443' },
+    centralClientNames: ['central'],
+  },
 };
 let work: string;
 let central: CentralServer;
@@ -27,6 +32,17 @@ let centralUrl: string;
 let caFile: string;
 let clock = Date.now();
 let hostEnv: Record<string, string>;
+let centralKeys: EnrollResponse['keys'];
+
+function pinnable(): EnrollResponse['keys']['session'] {
+  const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return {
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    keyId: createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
+  };
+}
 
 interface Run {
   code: number | null;
@@ -116,7 +132,8 @@ beforeAll(async () => {
   const ca = await createCentralCa();
   caFile = join(work, 'central-ca.pem');
   await writeFile(caFile, ca.certPem);
-  enrollment = createEnrollment({ ca, now: () => clock });
+  centralKeys = { session: pinnable(), escrow: pinnable() };
+  enrollment = createEnrollment({ ca, now: () => clock, keys: centralKeys });
   central = await buildCentralServer({ ca, plugins: [enrollment.plugin] });
   centralUrl = await central.listen(0);
 });
@@ -161,10 +178,17 @@ describe('booth provision against the reference central server', () => {
         ourKey.export({ type: 'spki', format: 'der' }),
       );
       expect(await readFile(paths.centralCa, 'utf8')).toBe(central.ca.certPem);
+      // The central keys are pinned where the session vault and the sealer read them.
+      expect(await readFile(join(paths.dir, 'central-session.pem'), 'utf8')).toBe(centralKeys.session.publicKeyPem);
+      expect(await readFile(join(paths.dir, 'central-escrow.pem'), 'utf8')).toBe(centralKeys.escrow.publicKeyPem);
 
       const written = JSON.parse(await readFile(first.config, 'utf8')) as Record<string, Record<string, unknown>>;
       expect(written.booth).toEqual(SITE.booth);
-      expect(written.sync).toMatchObject({ push: { url: SITE.sync.push.url }, pull: { port: 0 } });
+      expect(written.sync).toMatchObject({
+        push: { url: SITE.sync.push.url },
+        channel: { url: SITE.sync.channel.url },
+        pull: { port: 0 },
+      });
       expect(written.hardware).toEqual({
         camera: { mode: 'real', device: join(hostEnv.BOOTH_DEV_DIR ?? '', 'video0') },
         tablet: { mode: 'real', path: join(hostEnv.BOOTH_SERIAL_BY_ID ?? '', 'usb-Wacom_ISDv4-if00-port0') },

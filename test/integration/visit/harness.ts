@@ -79,7 +79,7 @@ export async function startHarness(
     logger,
     readiness: { readiness: async () => ({ ready: true, checks: [] }) },
     uiDir: resolve('device/ui'),
-    plugins: [(a) => kioskRoutes(a, { feature, fixturesDir })],
+    plugins: [(a) => kioskRoutes(a, { feature, fixturesDir, maxPackageBytes: config.sync.channel.maxPackageBytes })],
   });
   await app.ready();
   return {

@@ -32,7 +32,7 @@ describe('session close at expiry', { timeout: 120_000 }, () => {
     expect(closes[0]?.payload).toMatchObject({ noShows: 4 });
     await h.feature.closeIfExpired();
     const again = await post(h.app, '/api/kiosk/session/close', { staffId: 'staff-01', pin: '246810' });
-    expect(again).toMatchObject({ status: 409, json: { code: 'BOOTH_ERR_CONFLICT' } });
+    expect(again).toMatchObject({ status: 409, json: { code: 'BOOTH_ERR_SESSION_NONE' } });
     expect((await h.store.read(0, 10_000)).filter((r) => r.payload.type === 'no-show')).toHaveLength(4);
   });
 });

@@ -5,6 +5,7 @@ import { MemoryLeds } from '../../../device/hardware/leds/memory.js';
 import type { SessionPackage } from '../../../protocol/session/schema.js';
 import { buildDemoPackage } from '../../../device/session/demo.js';
 import { fixturesDir, post, startHarness, until, type Harness } from './harness.js';
+import { snapshot } from '../../unit/session/helpers.js';
 
 /** Session packages over the kiosk API (technician / central push), and the LEDs of a visit. */
 let h: Harness;
@@ -17,10 +18,13 @@ afterAll(async () => {
 
 describe('session routes', { timeout: 180_000 }, () => {
   it('a rejected package changes nothing: same summary, same file, a reason in the answer', async () => {
-    const file = join(h.config.dataDir, 'session', 'package.json');
-    const before = await readFile(file);
+    const dir = join(h.config.dataDir, 'session');
+    const held = h.feature.vault!.current!;
+    const before = await snapshot(dir);
     const summary = (await h.app.inject({ method: 'GET', url: '/api/kiosk/session' })).json<Record<string, unknown>>();
-    const pkg = JSON.parse(before.toString('utf8')) as SessionPackage;
+    const pkg = JSON.parse(
+      await readFile(join(dir, 'packages', held.packageId, 'package.json'), 'utf8'),
+    ) as SessionPackage;
     const rejected: [string, unknown][] = [
       ['tampered', { ...pkg, version: 2 }],
       ['malformed', { hello: 'world' }],
@@ -33,7 +37,7 @@ describe('session routes', { timeout: 180_000 }, () => {
         json: { code: 'BOOTH_ERR_SESSION_REJECTED', details: { reason } },
       });
     }
-    expect(await readFile(file)).toEqual(before);
+    expect(await snapshot(dir)).toEqual(before);
     expect((await h.app.inject({ method: 'GET', url: '/api/kiosk/session' })).json()).toEqual(summary);
   });
 

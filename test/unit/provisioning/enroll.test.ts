@@ -6,7 +6,14 @@ import { isBoothError } from '../../../protocol/errors.js';
 import { identityPaths } from '../../../device/crypto/identity.js';
 import { generateKeyPair } from '../../../protocol/crypto/x509.js';
 import { mergeConfig, readRawConfig, writeConfig } from '../../../provisioning/config-file.js';
-import { buildRequest, checkResponse, ensureKeyPair } from '../../../provisioning/enroll.js';
+import {
+  buildRequest,
+  checkResponse,
+  ensureKeyPair,
+  installCredentials,
+  pinnedKeyPaths,
+  sitePath,
+} from '../../../provisioning/enroll.js';
 import { adoptDataDirOwner } from '../../../provisioning/ownership.js';
 import { createCentralCa } from '../../central/ca.js';
 import { createEnrollment } from '../../central/enrollment.js';
@@ -45,6 +52,28 @@ describe('enrollment, booth side', () => {
     })();
     expect(isBoothError(missing, 'BOOTH_ERR_ENROLL_FAILED')).toBe(true);
     expect((missing as Error).message).toMatch(/\/site\/sync: expected a value/);
+  });
+
+  it('pins the central session and escrow keys from the answer; refuses keys that are not what their keyId names', async () => {
+    const ca = await createCentralCa();
+    const enrollment = createEnrollment({ ca });
+    const keys = await generateKeyPair();
+    const answer = await enrollment.enroll(await buildRequest(keys, enrollment.issueToken(SITE).token));
+    const dir = await mkdtemp(join(tmpdir(), 'pin-'));
+    await installCredentials(dir, checkResponse(structuredClone(answer), keys), 'https://central.example');
+    const pins = pinnedKeyPaths(dir);
+    expect(pins.session).toBe(join(identityPaths(dir).dir, 'central-session.pem'));
+    expect(await readFile(pins.session, 'utf8')).toBe(answer.keys.session.publicKeyPem);
+    expect(await readFile(pins.escrow, 'utf8')).toBe(answer.keys.escrow.publicKeyPem);
+    const site = JSON.parse(await readFile(sitePath(dir), 'utf8')) as { keys: unknown };
+    expect(site.keys).toEqual({ session: answer.keys.session.keyId, escrow: answer.keys.escrow.keyId });
+    const swapped = {
+      ...answer,
+      keys: { session: answer.keys.session, escrow: { ...answer.keys.escrow, keyId: answer.keys.session.keyId } },
+    };
+    expect(() => checkResponse(swapped, keys)).toThrow(/escrow key is not the key its keyId names/);
+    const { keys: _k, ...keyless } = answer;
+    expect(() => checkResponse(keyless, keys)).toThrow(/\/keys: expected a value/);
   });
 
   it('the central side refuses a malformed request, naming the field', async () => {

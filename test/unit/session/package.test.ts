@@ -1,58 +1,30 @@
 import { describe, expect, it, beforeAll } from 'vitest';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ManualClock } from '../../../device/core/clock.js';
 import { isBoothError } from '../../../protocol/errors.js';
 import { buildDemoPackage, demoCentralKey, DEMO_EXPERTS } from '../../../device/session/demo.js';
 import { signPackage } from '../../../protocol/session/build.js';
 import { buildUnlockCommand } from '../../../protocol/session/commands.js';
-import { SessionVault } from '../../../device/session/vault.js';
 import { verifyPackage, type RejectionReason } from '../../../protocol/session/verify.js';
 import type { SessionPackage } from '../../../protocol/session/schema.js';
+import { copy, install, makeVault, p256, snapshot } from './helpers.js';
 
 const fixturesDir = resolve('test/fixtures');
 const NOW = Date.parse('2026-11-26T02:00:00Z');
 
-function p256() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return {
-    privateKey,
-    publicKey,
-    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
-
 const booth = p256();
-let central: { privateKeyPem: string; publicKey: KeyObject };
+let central: { privateKeyPem: string; publicKeyPem: string; publicKey: KeyObject };
 let good: SessionPackage;
 
 beforeAll(async () => {
   const c = await demoCentralKey(fixturesDir);
-  central = { privateKeyPem: c.privateKeyPem, publicKey: createPublicKey(c.publicKeyPem) };
+  central = { ...c, publicKey: createPublicKey(c.publicKeyPem) };
   good = await buildDemoPackage({ fixturesDir, boothId: 'booth-7', boothPublicKeyPem: booth.publicKeyPem, now: NOW });
 });
 
-async function vault(clock = new ManualClock(NOW), existingDir?: string) {
-  const dir = existingDir ?? (await mkdtemp(join(tmpdir(), 'session-')));
-  const audits: Record<string, unknown>[] = [];
-  const v = new SessionVault({
-    dir,
-    boothId: 'booth-7',
-    boothPrivateKey: createPrivateKey(booth.privateKeyPem),
-    boothPublicKey: booth.publicKey,
-    centralKey: central.publicKey,
-    clock,
-    audit: async (p) => {
-      audits.push(p);
-    },
-  });
-  return { v, dir, audits, clock };
-}
-
-const copy = (p: SessionPackage): SessionPackage => structuredClone(p);
+const vault = (clock = new ManualClock(NOW), root?: string) =>
+  makeVault({ booth, central, clock, ...(root ? { root } : {}) });
 
 function reasonOf(fn: () => unknown): RejectionReason | undefined {
   try {
@@ -118,10 +90,11 @@ describe('session package', () => {
     expect(reasonOf(() => verifyPackage(good, { ...trust(), centralKey: null }))).toBe('other-key');
   });
 
-  it('rejected packages leave the booth unchanged: file, package, unlock state and audit log', async () => {
+  it('rejected packages leave the booth unchanged: files, package, unlock state, memory of versions, audit log', async () => {
     const { v, dir, audits } = await vault();
-    await v.install(good);
-    const before = await readFile(join(dir, 'package.json'));
+    await v.load();
+    await install(v, good);
+    const before = await snapshot(dir);
     const auditCount = audits.length;
     const other = p256();
     const unsigned = copy(good);
@@ -135,7 +108,7 @@ describe('session package', () => {
       good, // same version again: stale
     ];
     for (const input of bad)
-      await expect(v.install(input)).rejects.toMatchObject({ code: 'BOOTH_ERR_SESSION_REJECTED' });
+      await expect(install(v, input)).rejects.toMatchObject({ code: 'BOOTH_ERR_SESSION_REJECTED' });
     const otherBooth = await buildDemoPackage({
       fixturesDir,
       boothId: 'booth-8',
@@ -143,7 +116,7 @@ describe('session package', () => {
       now: NOW,
       version: 3,
     });
-    await expect(v.install(otherBooth)).rejects.toMatchObject({ details: { reason: 'other-booth' } });
+    await expect(install(v, otherBooth)).rejects.toMatchObject({ details: { reason: 'other-booth' } });
     const expired = await buildDemoPackage({
       fixturesDir,
       boothId: 'booth-7',
@@ -151,11 +124,12 @@ describe('session package', () => {
       now: NOW - 48 * 3600_000,
       version: 4,
     });
-    await expect(v.install(expired)).rejects.toMatchObject({ details: { reason: 'expired' } });
-    expect(await readFile(join(dir, 'package.json'))).toEqual(before);
-    expect(v.current).toEqual(good);
+    await expect(install(v, expired)).rejects.toMatchObject({ details: { reason: 'expired' } });
+    expect(await snapshot(dir)).toEqual(before);
+    expect(v.current?.version).toBe(1);
+    expect(v.held).toHaveLength(1);
+    expect(v.unlockState()).toEqual({ sealed: false, cause: 'time' });
     expect(audits.length).toBe(auditCount);
-    expect((await readdir(dir)).sort()).toEqual(['package.json']);
   });
 
   it('stays sealed until the unlock time; opens matching data only, then one identity on verification', async () => {
@@ -168,21 +142,23 @@ describe('session package', () => {
       unlockAt: NOW + 3600_000,
     });
     const { v, audits } = await vault(clock);
-    await v.install(locked);
+    await v.load();
+    const { pkg } = await install(v, locked);
     expect(v.unlockState()).toEqual({ sealed: true, cause: null });
-    await expect(v.matchingEntries()).rejects.toMatchObject({ code: 'BOOTH_ERR_SESSION_SEALED' });
+    await expect(v.matchingEntries(pkg)).rejects.toMatchObject({ code: 'BOOTH_ERR_SESSION_SEALED' });
     clock.advance(3600_000);
     expect(v.unlockState()).toEqual({ sealed: false, cause: 'time' });
-    const entries = await v.matchingEntries();
+    const entries = await v.matchingEntries(pkg);
     expect(entries).toHaveLength(3);
     expect(entries.every((e) => e.photos.length === 1 && /^[0-9a-f]{64}$/.test(e.idNumberHash))).toBe(true);
     expect(audits.filter((a) => a.event === 'roster.unlocked')).toHaveLength(1);
     // Nothing of identity yet: no audit of an opening, no name anywhere in the audit log.
     expect(JSON.stringify(audits)).not.toContain(DEMO_EXPERTS.a.displayName);
-    const ref = await v.findByIdNumber(' 110101195001011234 ');
+    expect(audits.find((a) => a.event === 'session.installed')).toMatchObject({ entries: 3 });
+    const ref = await v.findByIdNumber(pkg, ' 110101195001011234 ');
     expect(ref).not.toBeNull();
-    expect(await v.findByIdNumber('110101195001019999')).toBeNull();
-    const identity = await v.openIdentity(ref as string, 'verified', 'staff-witness');
+    expect(await v.findByIdNumber(pkg, '110101195001019999')).toBeNull();
+    const identity = await v.openIdentity(pkg, ref as string, 'verified', 'staff-witness');
     expect(identity.expertId).toBe(DEMO_EXPERTS.a.expertId);
     expect(identity.assignments.map((a) => a.projectId)).toEqual(['P-2026-001', 'P-2026-002']);
     expect(audits.at(-1)).toMatchObject({ event: 'roster.opened', ref, why: 'verified', expertId: 'EXP-1001' });
@@ -197,7 +173,8 @@ describe('session package', () => {
       unlockAt: NOW + 3600_000,
     });
     const { v, dir } = await vault();
-    await v.install(locked);
+    await v.load();
+    await install(v, locked);
     const other = p256();
     const unlock = (boothId: string, key: string) =>
       buildUnlockCommand({ packageId: locked.packageId, version: locked.version, boothId, issuedAt: NOW }, key);
@@ -211,18 +188,26 @@ describe('session package', () => {
     await v.unlockByCommand(unlock('booth-7', central.privateKeyPem));
     expect(v.unlockState()).toEqual({ sealed: false, cause: 'command' });
     // A restart keeps the unlock: the signed command is stored and re-verified.
-    const { v: reloaded } = await vault(new ManualClock(NOW), dir);
-    expect(await reloaded.load()).toEqual({ loaded: true });
+    const { v: reloaded } = await vault(new ManualClock(NOW), resolve(dir, '..'));
+    expect((await reloaded.load()).problems).toEqual([]);
     expect(reloaded.unlockState()).toEqual({ sealed: false, cause: 'command' });
   });
 
-  it('refuses an entry part moved to another entry even when the package is re-signed', async () => {
-    const p = copy(good);
-    delete p.signature;
-    const [e0, e1] = p.roster.entries;
+  it('refuses at install (422, nothing held) a signed package whose roster entry does not open or does not match its schema', async () => {
+    const { v, dir, audits } = await vault();
+    await v.load();
+    const moved = copy(good);
+    delete moved.signature;
+    const [e0, e1] = moved.roster.entries;
     [e0!.identity, e1!.identity] = [e1!.identity, e0!.identity];
-    const { v } = await vault();
-    await v.install(signPackage(p, central.privateKeyPem));
-    await expect(v.openIdentity(e0!.ref, 'verified')).rejects.toMatchObject({ details: { reason: 'tampered' } });
+    const before = await snapshot(dir);
+    await expect(install(v, signPackage(moved, central.privateKeyPem))).rejects.toMatchObject({
+      code: 'BOOTH_ERR_SESSION_REJECTED',
+      statusCode: 422,
+      details: { reason: 'tampered' },
+    });
+    expect(v.held).toEqual([]);
+    expect(await snapshot(dir)).toEqual(before);
+    expect(audits).toEqual([]);
   });
 });

@@ -3,6 +3,8 @@ import { decide } from '../../../device/visit/capture-loop.js';
 import type { FrameCheck } from '../../../device/visit/ports.js';
 import { lateMinutes, noShowRecord, signRecord, visitRecord } from '../../../device/visit/records.js';
 import type { Visit } from '../../../device/core/visit/types.js';
+import { compileValidator } from '../../../protocol/validate.js';
+import { NoShowPayloadSchema } from '../../../protocol/records/payloads.js';
 
 const T0 = Date.parse('2026-11-26T01:00:00Z');
 const visit: Visit = {
@@ -81,17 +83,20 @@ describe('records', () => {
       expertId: 'EXP-1',
       projectId: 'P1',
     });
-    expect(
-      noShowRecord({
-        packageId: 'pkg',
-        boothId: 'b1',
-        expertId: 'E2',
-        projectId: 'P1',
-        seat: 2,
-        scheduledSignIn: 'x',
-        closedAt: T0,
-      }),
-    ).toMatchObject({ type: 'no-show', expertId: 'E2', closedAt: '2026-11-26T01:00:00.000Z' });
+    const noShow = noShowRecord({
+      packageId: 'pkg',
+      packageVersion: 3,
+      boothId: 'b1',
+      expertId: 'E2',
+      projectId: 'P1',
+      seat: 2,
+      scheduledSignIn: '2026-11-26T00:45:00Z',
+      closedAt: T0,
+      cause: 'replaced',
+    });
+    expect(noShow).toMatchObject({ type: 'no-show', expertId: 'E2', closedAt: '2026-11-26T01:00:00.000Z' });
+    // Exactly what the central server validates on arrival (protocol/records/payloads.ts).
+    expect(compileValidator(NoShowPayloadSchema).check(noShow)).toEqual({ ok: true });
   });
 });
 
