@@ -15,6 +15,9 @@ import { publicKeyFrom } from '../../protocol/session/keys.js';
 import { SessionVault } from '../session/vault.js';
 import { EngineFaceVerifier } from './face-verifier.js';
 import { PdfSealer } from './sealer.js';
+import { SealJournal } from './seal-journal.js';
+import { inlineOriginals } from './originals.js';
+import { escrowKeyPath, loadEscrowKey } from '../documents/escrow-key.js';
 import { VisitService } from './service.js';
 import { CaptureSignaturePad } from './signature-pad.js';
 import { closeSession } from './session-close.js';
@@ -61,11 +64,9 @@ export class VisitFeature {
   private readonly closed = new Set<string>();
   private expiryTimer: NodeJS.Timeout | null = null;
   private closing = false;
-  readonly sealedDir: string;
+  seals: SealJournal | null = null;
 
-  constructor(private readonly deps: VisitFeatureDeps) {
-    this.sealedDir = deps.config.visit.sealedDir || join(deps.config.dataDir, 'sealed');
-  }
+  constructor(private readonly deps: VisitFeatureDeps) {}
 
   get simulation(): { camera: SimCamera | null; tablet: SimTablet | null } {
     return {
@@ -119,6 +120,8 @@ export class VisitFeature {
       if (sim) void sim.replay().catch(() => undefined); // the simulated expert signs
     });
     const newId = monotonicFactory();
+    const seals = new SealJournal({ store: this.deps.store, boothId: config.booth.id, clock, bus, log: logger });
+    this.seals = seals;
     this.service = new VisitService({
       settings: config.visit,
       clock,
@@ -128,16 +131,22 @@ export class VisitFeature {
       face,
       pad,
       sealer: new PdfSealer({
-        dir: this.sealedDir,
         signer: async () => ({ keyPem: identity.privateKeyPem, certPem: identity.certificatePem }),
         options: config.documents,
+        escrowKey: () => loadEscrowKey(escrowKeyPath(config.dataDir, config.documents.escrowKey)),
       }),
+      seals,
+      // Inline documents; a url document's file comes with its installed package.
+      originals: inlineOriginals,
       camera: this.deps.camera,
       leds: this.deps.leds,
       boothId: config.booth.id,
       newId: () => newId(clock.now()),
       log: logger,
     });
+    // Working copies from the sign records, and seals a crash interrupted finished or orphaned,
+    // before the one-signature memory is restored from the same records.
+    if (this.deps.history) await seals.recover(await this.deps.history());
     await this.restoreLedger();
     await this.service.start();
     if (vault.current && face) await this.enrolWhenOpen();

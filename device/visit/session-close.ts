@@ -1,6 +1,6 @@
 import type { Clock, RecordStore } from '../core/ports.js';
 import type { SessionVault } from '../session/vault.js';
-import { noShowRecord } from './records.js';
+import { noShowRecord, type NoShowCause } from './records.js';
 
 /**
  * Session close: the evaluation is over and the result fixed, so the identities of experts who
@@ -15,6 +15,8 @@ export async function closeSession(d: {
   clock: Clock;
   signed: (expertId: string, projectId: string) => boolean;
   forgetFaces: () => void;
+  /** Why the session closes (the no-show records say it); default: closed by staff. */
+  cause?: NoShowCause;
 }): Promise<number> {
   const pkg = d.vault.current;
   if (!pkg) return 0;
@@ -27,12 +29,14 @@ export async function closeSession(d: {
         kind: 'visit',
         payload: noShowRecord({
           packageId: pkg.packageId,
+          packageVersion: pkg.version,
           boothId: d.boothId,
           expertId: identity.expertId,
           projectId: a.projectId,
           seat: a.seat,
           scheduledSignIn: a.scheduledSignIn,
           closedAt: d.clock.now(),
+          cause: d.cause ?? 'close',
         }),
       });
       count++;

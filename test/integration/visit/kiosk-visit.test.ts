@@ -106,13 +106,13 @@ describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
     const p = sign!.payload as {
       faceScore: number;
       livenessScore: number | null;
-      documents: { sha256Before: string; sha256After: string }[];
+      documents: { sha256Before: string; sha256After: string; blob: string }[];
       signature: { dynamicsBlob: string };
     };
     expect(p.faceScore).toBeGreaterThan(0.3);
     expect(p.documents[0]?.sha256After).not.toBe(p.documents[0]?.sha256Before);
     expect(p.signature.dynamicsBlob).toMatch(/.+/);
-    const pdf = `${h.feature.sealedDir}/P-2026-001/report.${signId}.pdf`;
+    const pdf = (await h.store.blobFile(p.documents[0]!.blob))?.path ?? '';
     expect(existsSync(pdf)).toBe(true);
     const out = execFileSync('pdfsig', [pdf], { encoding: 'utf8' });
     expect(out).toMatch(/Signature Validation: Signature is Valid/);
