@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { EventBus } from '../../../device/core/events.js';
+import { BoothError } from '../../../protocol/errors.js';
 import type { CommittedRecord } from '../../../device/core/ports.js';
 import type { Visit } from '../../../device/core/visit/types.js';
 import { loadOrCreateIdentity } from '../../../device/crypto/identity.js';
@@ -40,7 +41,10 @@ export interface SealRig {
   pkg(day: string, version?: number): Promise<SessionPackage>;
   sign(pkg: SessionPackage, expert: ExpertKey, action?: 'sign' | 'dissent' | 'refuse'): Promise<Completed>;
   records(kind?: string): Promise<CommittedRecord[]>;
-  restart(): Promise<void>;
+  /** Stops the store, runs `between` (another process may use the data directory then), opens it again. */
+  restart(between?: () => Promise<void>): Promise<void>;
+  /** The next sign-record commit fails (a disk-full moment): the seal's intent stays pending. */
+  failNextSign(): void;
   close(): Promise<void>;
 }
 
@@ -55,12 +59,29 @@ export async function sealRig(dir?: { path: string; cleanup: () => Promise<void>
   let seals: SealJournal;
   let recovered: Resolution[] = [];
   let n = 0;
+  let failSign = false;
+  // The seal journal's view of the store, with a commit failure on demand.
+  const faulty = (): JournalRecordStore =>
+    new Proxy(store, {
+      get(target, prop) {
+        if (prop === 'commit')
+          return (input: Parameters<JournalRecordStore['commit']>[0]) => {
+            if (failSign && input.kind === 'sign') {
+              failSign = false;
+              return Promise.reject(new BoothError('BOOTH_ERR_STORE_FULL', 'injected: the disk is full'));
+            }
+            return target.commit(input);
+          };
+        const v: unknown = Reflect.get(target, prop);
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
 
   async function open(): Promise<void> {
     store = openStore(d.path, { boothId: BOOTH_ID, bus: log.bus });
     await store.start();
     seals = new SealJournal({
-      store,
+      store: faulty(),
       boothId: BOOTH_ID,
       clock: { now: () => Date.now(), monotonic: () => performance.now() },
       bus: log.bus,
@@ -139,8 +160,12 @@ export async function sealRig(dir?: { path: string; cleanup: () => Promise<void>
       const all = await store.read(0, Number.MAX_SAFE_INTEGER);
       return kind ? all.filter((r) => r.kind === kind) : all;
     },
-    async restart() {
+    failNextSign() {
+      failSign = true;
+    },
+    async restart(between) {
       await store.stop();
+      await between?.();
       await open();
     },
     async close() {

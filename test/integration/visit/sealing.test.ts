@@ -125,6 +125,21 @@ describe('sealing: the working copy belongs to its package and published sha256'
     expect((await r.store.getBlob(sign.signature.dynamicsBlob)).equals(dynamics)).toBe(true);
   });
 
+  it('a sign record that failed to commit is finished before the next seal, so the document never forks', async () => {
+    rig = await sealRig();
+    const r = rig;
+    const pkg = await r.pkg('2026-12-07');
+    r.failNextSign();
+    await expect(r.sign(pkg, 'a')).rejects.toMatchObject({ code: 'BOOTH_ERR_STORE_FULL' });
+    expect(await r.records('sign')).toEqual([]);
+    const b = await r.sign(pkg, 'b');
+    const [recovered, next] = (await r.records('sign')).map((x) => x.payload);
+    expect(recovered).toMatchObject({ expertId: 'EXP-1001', recovered: { intentId: expect.any(String) } });
+    expect(next?.signId).toBe(b.signId);
+    expect(b.documents[0]?.sha256Before).toBe((recovered?.documents as { sha256After: string }[])[0]?.sha256After);
+    expect(r.log.events.map((e) => e.name)).toContain('seal.recovered');
+  });
+
   it('refuses an original that is not the published PDF, and records nothing', async () => {
     rig = await sealRig();
     const pkg = structuredClone(await rig.pkg('2026-12-07'));
