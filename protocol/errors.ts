@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   BOOTH_ERR_STORE_CLOSED: { status: 503, key: 'error.store.closed' },
   BOOTH_ERR_SYNC_ACK_REJECTED: { status: 409, key: 'error.sync.ackRejected' },
   BOOTH_ERR_SYNC_FAILED: { status: 502, key: 'error.sync.failed' },
+  BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
   BOOTH_ERR_SESSION_REJECTED: { status: 422, key: 'error.session.rejected' },
   BOOTH_ERR_SESSION_NONE: { status: 409, key: 'error.session.none' },
   BOOTH_ERR_SESSION_SEALED: { status: 409, key: 'error.session.sealed' },
