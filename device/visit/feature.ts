@@ -146,7 +146,17 @@ export class VisitFeature {
     });
     // Working copies from the sign records, and seals a crash interrupted finished or orphaned,
     // before the one-signature memory is restored from the same records.
-    if (this.deps.history) await seals.recover(await this.deps.history());
+    // A faulted store refuses the commits this needs: the booth still starts (readable, no new
+    // visits) and the intents are resolved at a later start.
+    if (this.deps.history)
+      await seals
+        .recover(await this.deps.history())
+        .catch((err: unknown) =>
+          logger.error(
+            { code: toBoothError(err).code },
+            `interrupted seals not resolved: ${toBoothError(err).message}`,
+          ),
+        );
     await this.restoreLedger();
     await this.service.start();
     if (vault.current && face) await this.enrolWhenOpen();
