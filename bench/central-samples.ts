@@ -1,3 +1,4 @@
+import { Readable, Transform } from 'node:stream';
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { writeFileDurable } from '../protocol/crypto/key-files.js';
 import { boothUri } from '../protocol/crypto/booth-id.js';
@@ -11,6 +12,7 @@ import { storePaths } from '../device/store/layout.js';
 import type { JournalRecordStore } from '../device/store/record-store.js';
 import { Outbox } from '../device/sync/outbox.js';
 import { PullActions } from '../device/sync/pull-actions.js';
+import { SignedBlobs } from '../device/sync/signed-blobs.js';
 import { buildPullServer } from '../device/sync/pull-server.js';
 import { loadSyncTls } from '../device/sync/tls.js';
 import { makeReport, makeSignaturePng, placesFor } from './documents-samples.js';
@@ -283,11 +285,10 @@ export function sampleRecord(
 }
 
 /**
- * A booth's pull API on 127.0.0.1: device/sync's buildPullServer, PullActions and Outbox over
- * the booth's journal, plus GET /sync/v1/blobs/:id with `Range: bytes=N-` as
- * protocol/sync/routes.ts specifies it, serving the booth's own blob store (the booth side of
- * that route is another change on the device; this stand-in follows the same route table).
- * `cutAt` drops the connection after that many bytes of the first blob transfer.
+ * A booth's pull API on 127.0.0.1, as the booth serves it: device/sync's buildPullServer,
+ * PullActions and Outbox over the booth's journal, with GET /sync/v1/blobs/:id serving the
+ * sealed revisions its sign records name. `cutAt` drops the connection after that many bytes of
+ * the first blob transfer (a network cut, for the resume tests); `blobRequests` lists what was asked.
  */
 export async function startBoothPullServer(
   store: JournalRecordStore,
@@ -306,26 +307,31 @@ export async function startBoothPullServer(
     clock,
     maxBytes: 4 * 1024 * 1024,
     maxLimit: o.maxLimit ?? 1000,
+    blobs: { named: new SignedBlobs(store), store },
   });
   const app = await buildPullServer({ tls, actions, allowedClientNames: ['central'] });
   const blobRequests: string[] = [];
   let cut = o.cutAt;
-  app.get<{ Params: { id: string } }>('/sync/v1/blobs/:id', async (req, reply) => {
-    const bytes = await store.getBlob(req.params.id);
-    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
-    const start = range ? Number(range[1]) : 0;
-    blobRequests.push(`${req.params.id} from ${start}`);
-    if (cut !== undefined) {
-      // Send the head, then drop the connection mid-body.
-      const at = cut;
-      cut = undefined;
-      reply.hijack();
-      reply.raw.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
-      reply.raw.write(bytes.subarray(0, at), () => setTimeout(() => req.raw.socket.destroy(), 20));
-      return;
-    }
-    if (start > 0) void reply.code(206).header('content-range', `bytes ${start}-${bytes.length - 1}/${bytes.length}`);
-    return reply.type('application/octet-stream').send(bytes.subarray(start));
+  app.addHook('onSend', async (req, reply, payload) => {
+    const id = /^\/sync\/v1\/blobs\/([^/?]+)/.exec(req.url)?.[1];
+    if (!id) return payload;
+    blobRequests.push(`${id} from ${/^bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? '0'}`);
+    if (cut === undefined || !(payload instanceof Readable)) return payload;
+    // Send the head of the body, then drop the connection mid-transfer.
+    const at = cut;
+    cut = undefined;
+    let sent = 0;
+    return payload.pipe(
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          const room = at - sent;
+          sent += chunk.length;
+          if (room > 0) this.push(chunk.subarray(0, room));
+          if (sent >= at) setTimeout(() => req.raw.socket.destroy(), 20);
+          done();
+        },
+      }),
+    );
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { url, outbox, blobRequests, close: () => app.close() };

@@ -24,6 +24,8 @@ export interface HostPaths {
   fixturesDir: string;
   /** Where the simulated tablet's socat pseudo-terminal links live (one folder per process). */
   simTabletDir: string;
+  /** procfs: boot id and process start times for the data-directory lock. */
+  procDir: string;
 }
 
 export function hostPaths(env: NodeJS.ProcessEnv = process.env): HostPaths {
@@ -37,6 +39,7 @@ export function hostPaths(env: NodeJS.ProcessEnv = process.env): HostPaths {
     uiDir: join(root, 'device', 'ui'),
     fixturesDir: join(root, 'test', 'fixtures'),
     simTabletDir: env.BOOTH_SIM_TABLET_DIR ?? join(tmpdir(), `booth-tablet-${process.pid}`),
+    procDir: env.BOOTH_PROC_DIR ?? '/proc',
   };
 }
 

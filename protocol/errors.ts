@@ -37,7 +37,6 @@ export const ERROR_CODES = {
   BOOTH_ERR_SYNC_FAILED: { status: 502, key: 'error.sync.failed' },
   /** A batch that does not verify (changed, reordered, missing records, another key, a revoked booth): nothing stored. */
   BOOTH_ERR_SYNC_BATCH_REFUSED: { status: 409, key: 'error.sync.batchRefused' },
-  BOOTH_ERR_TOO_LARGE: { status: 413, key: 'error.tooLarge' },
   BOOTH_ERR_SESSION_REJECTED: { status: 422, key: 'error.session.rejected' },
   BOOTH_ERR_SESSION_NONE: { status: 409, key: 'error.session.none' },
   BOOTH_ERR_SESSION_SEALED: { status: 409, key: 'error.session.sealed' },

@@ -6,7 +6,8 @@
 // TypeScript build exists, and on a device image that ships without dev dependencies.
 // The booth imports `verifyModels` at start (readiness) and `booth doctor` reports it.
 //
-// Usage: node provisioning/models.mjs [fetch|verify] [--models-dir DIR] [--tarball FILE] [--quiet]
+// Usage: node provisioning/models.mjs [fetch|verify] [--models-dir DIR] [--tarball FILE] [--quiet] [--help]
+//   (`npm run models` runs `fetch`; `npm run models -- --help` prints the usage and touches nothing.)
 //   fetch (default): fetch what is missing or wrong, verify everything, exit 1 on any mismatch.
 //   verify: only check the files on disk; never touches the network.
 // BOOTH_MODELS_TARBALL=FILE uses a local tarball instead of `npm pack` (offline provisioning).
@@ -187,6 +188,11 @@ async function main(argv) {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  const usage = 'usage: models.mjs [fetch|verify] [--models-dir DIR] [--tarball FILE] [--quiet] [--help]\n';
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(usage);
+    return;
+  }
   const cmd = args[0] && !args[0].startsWith('--') ? args[0] : 'fetch';
   const modelsDir = resolve(flag('--models-dir') ?? DEFAULT_MODELS_DIR);
   const quiet = args.includes('--quiet');
@@ -202,7 +208,7 @@ async function main(argv) {
       const n = (await readdir(modelsDir)).filter((f) => f.endsWith('.onnx')).length;
       log(`${n} model file(s) verified in ${modelsDir}`);
     } else {
-      process.stderr.write(`usage: models.mjs [fetch|verify] [--models-dir DIR] [--tarball FILE] [--quiet]\n`);
+      process.stderr.write(usage);
       process.exitCode = 2;
     }
   } catch (err) {

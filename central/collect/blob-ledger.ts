@@ -91,7 +91,7 @@ export async function appendBlob(
   piece: Buffer,
 ): Promise<BlobStatus> {
   if (size > ctx.config.collect.maxBlobBytes)
-    throw new BoothError('BOOTH_ERR_TOO_LARGE', `blob ${id}: ${size} bytes, above collect.maxBlobBytes`, {
+    throw new BoothError('BOOTH_ERR_PAYLOAD_TOO_LARGE', `blob ${id}: ${size} bytes, above collect.maxBlobBytes`, {
       maxBytes: ctx.config.collect.maxBlobBytes,
     });
   return withBlobLock(ctx, id, async (q) => {

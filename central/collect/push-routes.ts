@@ -89,7 +89,7 @@ export const pushRoutes: BoothRoutes = async (app, { ctx }) => {
       onRequest: async (req) => {
         const length = Number(req.headers['content-length'] ?? 0);
         if (length > pieceLimit)
-          throw new BoothError('BOOTH_ERR_TOO_LARGE', `a blob piece may carry at most ${pieceLimit} bytes`, {
+          throw new BoothError('BOOTH_ERR_PAYLOAD_TOO_LARGE', `a blob piece may carry at most ${pieceLimit} bytes`, {
             maxBytes: pieceLimit,
           });
       },

@@ -116,15 +116,18 @@ export const demoCommand: Command = {
       await booth.visit?.service?.settled();
       const records = (await booth.store?.read(0, Number.MAX_SAFE_INTEGER)) ?? [];
       const record = records.find((r) => r.kind === 'sign' && r.payload.signId === receipt.receipt?.recordId);
-      const sealedDir = booth.visit?.sealedDir ?? '';
-      const docs = (record?.payload.documents as { documentId: string }[] | undefined) ?? [];
+      const docs = (record?.payload.documents as { blob: string | null }[] | undefined) ?? [];
+      // The sealed revisions are store blobs: plain PDF files under <dataDir>/blobs/.
+      const sealedPdfs: string[] = [];
+      for (const d of docs) {
+        const file = d.blob ? await booth.store?.blobFile(d.blob) : null;
+        if (file) sealedPdfs.push(file.path);
+      }
       const out = {
         ok: true,
         dataDir,
         inkPoints: points,
-        sealedPdfs: docs.map((d) =>
-          join(sealedDir, values.project, `${d.documentId}.${receipt.receipt?.recordId}.pdf`),
-        ),
+        sealedPdfs,
         record,
       };
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -5,13 +5,19 @@ import type { Command } from './command.js';
 import { EXIT } from './command.js';
 import { configOptions, configOrExit, parseWith, UsageError } from './config-args.js';
 import { loadOrCreateIdentity } from '../crypto/identity.js';
-import { isBoothError } from '../../protocol/errors.js';
+import type { KeyObject } from 'node:crypto';
+import { BoothError, isBoothError } from '../../protocol/errors.js';
+import { keyId } from '../../protocol/session/keys.js';
+import type { BoothConfig } from '../config/schema.js';
+import { escrowKeyPath, loadEscrowKey } from '../documents/escrow-key.js';
 import { parsePlaces, stampAndSeal, writePdfDurable, type Action } from '../documents/index.js';
 
 /**
  * `booth stamp`: one expert's action on one PDF from the command line, the same path the visit
  * workflow takes: validate, stamp every place of the seat, seal as an incremental revision with
- * the booth's identity (or --key/--cert), write the result durably to --out.
+ * the booth's identity (or --key/--cert), write the result durably to --out. `--dynamics` follows
+ * the booth's rule: the PDF carries them only sealed to the escrow key (`--escrow-key`, else the
+ * configured or enrolled one), and without a key only their hash.
  */
 const options = {
   ...configOptions,
@@ -25,6 +31,7 @@ const options = {
   'record-id': { type: 'string' },
   project: { type: 'string' },
   dynamics: { type: 'string' },
+  'escrow-key': { type: 'string' },
   key: { type: 'string' },
   cert: { type: 'string' },
   out: { type: 'string' },
@@ -38,12 +45,21 @@ function required(values: Record<string, unknown>, name: string): string {
   return v;
 }
 
+/** An explicit --escrow-key must exist; otherwise the configured or enrolled key, if any. */
+async function escrowKeyFor(explicit: string | undefined, config: BoothConfig): Promise<KeyObject | null> {
+  if (!explicit) return loadEscrowKey(escrowKeyPath(config.dataDir, config.documents.escrowKey));
+  const key = await loadEscrowKey(explicit);
+  if (!key) throw new BoothError('BOOTH_ERR_NOT_FOUND', `--escrow-key ${explicit}: no such file`);
+  return key;
+}
+
 export const stampCommand: Command = {
   name: 'stamp',
   summary: "stamp one expert's signature on every place of their seat and seal the PDF (PAdES, incremental)",
   usage:
     'booth stamp --pdf IN [--places PLACES.json] --seat S --signature SIG.png --name NAME ' +
     '[--action sign|dissent|refuse] [--reason TEXT] [--record-id ID] [--project NAME] [--dynamics FILE.iso19794-7] ' +
+    '[--escrow-key ESCROW.pem] ' +
     '[--key KEY.pem --cert CERT.pem] --out OUT [--config FILE] [--data-dir DIR] [--json]',
   async run(argv) {
     const { values } = parseWith(argv, options);
@@ -64,6 +80,7 @@ export const stampCommand: Command = {
               keyPem: id.privateKeyPem,
               certPem: id.certificatePem,
             }));
+      const escrowKey = values.dynamics ? await escrowKeyFor(values['escrow-key'], config) : null;
       const result = await stampAndSeal({
         pdf: await readFile(pdfPath),
         places: values.places ? parsePlaces(await readFile(values.places, 'utf8')) : undefined,
@@ -76,6 +93,7 @@ export const stampCommand: Command = {
         recordId: values['record-id'] ?? ulid(),
         project: values.project ?? basename(pdfPath, extname(pdfPath)),
         dynamics: values.dynamics ? await readFile(values.dynamics) : undefined,
+        escrowKey,
         signer,
         now: new Date(),
         options: config.documents,
@@ -91,6 +109,7 @@ export const stampCommand: Command = {
         sha256Before: result.sha256Before,
         sha256After: result.sha256After,
         refusal: result.refusal ?? null,
+        dynamics: values.dynamics ? { escrowKeyId: escrowKey ? keyId(escrowKey) : null } : null,
       };
       if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       else if (result.refusal)
@@ -100,7 +119,10 @@ export const stampCommand: Command = {
       else
         process.stdout.write(
           `stamped ${result.placesStamped} places for seat ${seat}, sealed (PAdES ${result.level ?? 'B-B'}) -> ${out}\n` +
-            (result.timestampError ? `warning: no timestamp: ${result.timestampError}\n` : ''),
+            (result.timestampError ? `warning: no timestamp: ${result.timestampError}\n` : '') +
+            (values.dynamics && !escrowKey
+              ? 'note: no escrow key: the PDF carries the hash of the dynamics only, not the dynamics\n'
+              : ''),
         );
       return EXIT.ok;
     } catch (err) {

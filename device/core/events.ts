@@ -55,9 +55,21 @@ export interface BoothEvents {
   'signature.captured': { valid: boolean; reasons: string[]; samples: number; strokes: number };
   /** The visit moved to another screen (ids and state names only: no roster data). */
   'visit.state': { visitId: string | null; from: string; to: string };
-  /** A project's sign record was committed (the sealed PDFs are at `documents`; null = refusal). */
+  /** A project's sign record was committed (`documents`: the sealed revisions' blob ids; null = refusal). */
   'visit.signed': { recordId: string; signId: string; projectId: string; action: string; documents: (string | null)[] };
   'visit.ended': { visitId: string; outcome: string };
+  /** A seal interrupted by a crash was finished from its journaled intent (the sign record is committed now). */
+  'seal.recovered': { signId: string; packageId: string; projectId: string; recordId: string };
+  /**
+   * A seal interrupted by a crash could not be finished (a revision missing or not verifying):
+   * no sign record; the revisions that exist were moved to <dataDir>/orphans/ (never used or synced).
+   */
+  'seal.orphaned': {
+    signId: string;
+    packageId: string;
+    projectId: string;
+    revisions: { documentId: string; blob: string; state: string; path: string | null }[];
+  };
   /** A session package was installed, or refused with a reason (nothing changed). */
   'session.installed': { packageId: string; version: number };
   'session.rejected': { reason: string; message: string; packageId?: string; version?: number };

@@ -102,6 +102,13 @@ export interface RecordStore {
   /** `sessionId` ties a blob (a face template) to a session: closeSession() deletes it. */
   putBlob(bytes: Buffer, options?: { sensitive?: boolean; sessionId?: string }): Promise<string>;
   getBlob(id: string): Promise<Buffer>;
+  /** The id putBlob would give these bytes, without writing them (an intent names blobs before they exist). */
+  blobId(bytes: Buffer, options?: { sensitive?: boolean }): string;
+  /**
+   * Moves a blob out of the store (to `<dataDir>/orphans/`): it is no longer served, synced or
+   * used, only kept for an investigation. Returns where it went, or null when it was not there.
+   */
+  setAsideBlob(id: string): Promise<string | null>;
   /** Retention of templates: deletes the blobs put with this sessionId; returns how many. */
   closeSession(sessionId: string): Promise<number>;
   /** Throws BOOTH_ERR_STORE_FULL (disk nearly full) or BOOTH_ERR_STORE_FAULT: call before a visit starts. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { createPrivateKey } from 'node:crypto';
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { BOOTH_ID_PATTERN, boothIdOf } from '../../protocol/crypto/booth-id.js';
 import {
   createSelfSignedCertificate,
   generateKeyPair,
@@ -39,7 +40,7 @@ export async function loadOrCreateIdentity(dataDir: string, boothId: string): Pr
     const keys = keyPem
       ? {
           privateKeyPem: keyPem,
-          publicKeyPem: createPrivateKey(keyPem).export({ type: 'spki', format: 'pem' }).toString(),
+          publicKeyPem: createPublicKey(createPrivateKey(keyPem)).export({ type: 'spki', format: 'pem' }).toString(),
         }
       : await generateKeyPair();
     certPem = await createSelfSignedCertificate({
@@ -59,4 +60,39 @@ export async function loadOrCreateIdentity(dataDir: string, boothId: string): Pr
     certificate,
     selfSigned: certificate.subject === certificate.issuer,
   };
+}
+
+export type BoothIdSource = 'certificate' | 'certificate-cn' | 'site';
+
+/**
+ * The booth id a data directory belongs to, from what is in it: the identity certificate's booth
+ * id (SAN URI `urn:booth:<id>`), else its common name, else the site record provisioning wrote
+ * (`identity/site.json`). Records in a journal are hashed and signed with that id, so a tool
+ * reading another booth's data directory must use it, not its own configured id. Null when the
+ * directory holds none of them.
+ */
+export async function boothIdOfDataDir(dataDir: string): Promise<{ id: string; source: BoothIdSource } | null> {
+  const paths = identityPaths(dataDir);
+  const pem = await readIfExists(paths.certificate);
+  if (pem) {
+    try {
+      const cert = new X509Certificate(pem);
+      const fromSan = boothIdOf(cert);
+      if (fromSan) return { id: fromSan, source: 'certificate' };
+      const cn = /^CN=(.+)$/m.exec(cert.subject)?.[1]?.trim();
+      if (cn && BOOTH_ID_PATTERN.test(cn)) return { id: cn, source: 'certificate-cn' };
+    } catch {
+      // Not a certificate: fall through to the site record.
+    }
+  }
+  const site = await readIfExists(join(paths.dir, 'site.json'));
+  if (site) {
+    try {
+      const id = (JSON.parse(site) as { site?: { booth?: { id?: unknown } } }).site?.booth?.id;
+      if (typeof id === 'string' && BOOTH_ID_PATTERN.test(id)) return { id, source: 'site' };
+    } catch {
+      // An unreadable site record names nothing.
+    }
+  }
+  return null;
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import type { PDFDocument } from '@cantoo/pdf-lib';
 import { BoothError } from '../../protocol/errors.js';
@@ -37,8 +37,13 @@ export interface StampRequest extends Static<typeof RequestFields> {
   /** Explicit places (PLACES.json); when absent, form fields named by convention are used. */
   places?: readonly Place[];
   signaturePng: Uint8Array;
-  /** ISO/IEC 19794-7 bytes of the handwritten signature, bound into the sealed revision. */
+  /**
+   * ISO/IEC 19794-7 bytes of the handwritten signature: their hash is bound into the sealed
+   * revision, the bytes themselves only sealed to `escrowKey` (see binding.ts).
+   */
   dynamics?: Uint8Array;
+  /** The centre's escrow public key; absent or null: the PDF carries the dynamics' hash only. */
+  escrowKey?: KeyObject | null;
   signer: SignerPem;
   now: Date;
   options?: Partial<DocumentsOptions>;
@@ -135,6 +140,7 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
     action: req.action,
     sha256Before: before,
     dynamics: req.dynamics,
+    escrowKey: req.escrowKey ?? null,
     reason: dissent ? req.reason : undefined,
     now: req.now,
   });

@@ -1,5 +1,6 @@
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDir } from './fsync.js';
 import { BoothError } from '../../protocol/errors.js';
 import { writeFileDurable } from '../../protocol/crypto/key-files.js';
 import { exists } from '../paths.js';
@@ -58,6 +59,26 @@ export class BlobStore {
     if (`h-${this.suite.hash(data)}` !== id)
       throw new BoothError('BOOTH_ERR_STORE_FAULT', `blob ${id}: content does not match its hash (damaged file)`);
     return data;
+  }
+
+  /** Where a plain blob's bytes are and how many (streaming and pieces for sync); null when absent. */
+  async file(id: string): Promise<{ path: string; size: number } | null> {
+    if (!id.startsWith('h-'))
+      throw new BoothError('BOOTH_ERR_BAD_INPUT', `blob ${id}: only plain (h-) blobs are read as files`);
+    const path = this.pathOf(id);
+    const s = await stat(path).catch(() => null);
+    return s ? { path, size: s.size } : null;
+  }
+
+  /** Moves a blob out of the store into `dir` (kept for an investigation); its new path, or null when absent. */
+  async moveOut(id: string, dir: string, name: string): Promise<string | null> {
+    const from = this.pathOf(id);
+    if (!(await exists(from))) return null;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const to = join(dir, name);
+    await rename(from, to);
+    await syncDir(dir);
+    return to;
   }
 
   async has(id: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import { toBoothError } from '../../protocol/errors.js';
 import { systemClock } from '../hardware/system-clock.js';
 import { storePaths } from './layout.js';
 import { DataDir } from './data-dir.js';
+import { boothIdOfDataDir } from '../crypto/identity.js';
 import { JournalRecordStore } from './record-store.js';
 import { openStateFile } from './state-file.js';
 import { Type } from '@sinclair/typebox';
@@ -20,7 +21,8 @@ const SyncStateView = Type.Object(
 );
 
 /**
- * `booth store verify`: opens the journal like the booth does (recovery included: a torn tail is
+ * `booth store verify`: reads the booth id from the data directory (certificate, else site record;
+ * the config's id only when it holds neither), opens the journal like the booth does (recovery included: a torn tail is
  * cut, a corrupt segment quarantined), then checks every record's hash, signature and link, and
  * reports the sync cursor and dead letters. Takes the data-directory lock, so it refuses to run
  * beside a running booth. Exit 0 when everything verifies, 1 otherwise.
@@ -38,10 +40,13 @@ export const storeCommand: Command = {
     const loaded = await configOrExit(values);
     if ('exit' in loaded) return loaded.exit;
     const { config } = loaded;
+    // The records were signed with the id of the booth whose data this is, not this config's.
+    const found = await boothIdOfDataDir(config.dataDir);
+    const boothId = found?.id ?? config.booth.id;
     const dataDir = new DataDir(config.dataDir);
     const store = new JournalRecordStore({
       dataDir: config.dataDir,
-      boothId: config.booth.id,
+      boothId,
       config: config.store,
       clock: systemClock,
       bus: new EventBus(),
@@ -56,6 +61,7 @@ export const storeCommand: Command = {
       }));
       const report = {
         ok: problems.length === 0 && !store.fault,
+        boothId: { id: boothId, source: found?.source ?? 'config' },
         records: { first: store.firstSeq, last: store.lastSeq },
         recovery: store.recovery,
         fault: store.fault,
@@ -65,6 +71,7 @@ export const storeCommand: Command = {
       if (values.json) process.stdout.write(JSON.stringify(report) + '\n');
       else {
         const lines = [
+          `booth: ${boothId} (from ${report.boothId.source})`,
           `journal: records ${report.records.first}..${report.records.last}, ${store.recovery?.segments ?? 0} segments`,
           `recovery: ${store.recovery?.tornBytes ? `cut a torn tail of ${store.recovery.tornBytes} bytes` : 'clean'}`,
           store.fault ? `FAULT: ${store.fault}` : 'fault: none',

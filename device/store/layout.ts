@@ -5,6 +5,8 @@ export function storePaths(dataDir: string, dataKeyFile = '') {
   return {
     journal: join(dataDir, 'journal'),
     quarantine: join(dataDir, 'quarantine'),
+    /** Sealed revisions no record names (a crash before the sign record): kept apart, never used or synced. */
+    orphans: join(dataDir, 'orphans'),
     blobs: join(dataDir, 'blobs'),
     state: join(dataDir, 'state'),
     storeState: join(dataDir, 'state', 'store.json'),

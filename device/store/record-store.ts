@@ -237,6 +237,20 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
     return this.need(this.blobs).get(id);
   }
 
+  blobId(bytes: Buffer, options: { sensitive?: boolean } = {}): string {
+    return this.need(this.blobs).idFor(bytes, options.sensitive === true);
+  }
+
+  /** A plain blob's file and size (the sync pull API streams it, push reads pieces); null when absent. */
+  blobFile(id: string): Promise<{ path: string; size: number } | null> {
+    return this.need(this.blobs).file(id);
+  }
+
+  async setAsideBlob(id: string): Promise<string | null> {
+    const { orphans } = storePaths(this.deps.dataDir, this.deps.config.dataKeyFile);
+    return this.need(this.blobs).moveOut(id, orphans, id.startsWith('h-') ? `${id}.pdf` : id);
+  }
+
   /** Retention for templates: the session's blobs go when it closes. */
   async closeSession(sessionId: string): Promise<number> {
     const db = this.need(this.state).db;

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { BoothError } from '../../protocol/errors.js';
+import { BoothError, isBoothError } from '../../protocol/errors.js';
 import { errorHandler } from '../../protocol/http-errors.js';
 import { syncOpenApi } from '../../protocol/sync/openapi.js';
 import type { PullActions } from './pull-actions.js';
@@ -38,7 +38,7 @@ export async function buildPullServer(o: PullServerOptions): Promise<FastifyInst
     if (!peer.ok)
       throw new BoothError(peer.status === 401 ? 'BOOTH_ERR_UNAUTHORIZED' : 'BOOTH_ERR_FORBIDDEN', peer.reason);
   });
-  const { batches, ack, openapi } = SYNC_ROUTES;
+  const { batches, ack, openapi, blob } = SYNC_ROUTES;
   app.get<{ Querystring: { after: number; limit: number } }>(
     batches.url,
     { schema: { querystring: batches.querystring, response: batches.response } },
@@ -47,6 +47,16 @@ export async function buildPullServer(o: PullServerOptions): Promise<FastifyInst
   app.post<{ Body: AckRequest }>(ack.url, { schema: { body: ack.body, response: ack.response } }, async (req) =>
     o.actions.ack(req.body),
   );
+  app.get<{ Params: { id: string } }>(blob.url, { schema: { params: blob.params } }, async (req, reply) => {
+    try {
+      const r = await o.actions.blob(req.params.id, req.headers.range);
+      return await reply.code(r.status).headers(r.headers).send(r.stream);
+    } catch (err) {
+      if (isBoothError(err, 'BOOTH_ERR_RANGE_NOT_SATISFIABLE'))
+        void reply.header('content-range', `bytes */${String(err.details.size)}`);
+      throw err;
+    }
+  });
   const doc = syncOpenApi();
   app.get(openapi.url, async () => doc);
   return app;

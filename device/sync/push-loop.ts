@@ -7,10 +7,13 @@ import { backoffDelay } from './backoff.js';
 import { buildBatch } from '../../protocol/sync/batch.js';
 import type { Outbox } from './outbox.js';
 import type { PushClient } from './push-client.js';
+import type { BlobUploader } from './blob-upload.js';
 
 export interface PushLoopOptions {
   outbox: Outbox;
   client: PushClient;
+  /** Uploads the sealed revisions a batch's sign records name, before the batch. */
+  blobs?: BlobUploader;
   signer: BoothSigner;
   clock: Clock;
   bus: EventBus;
@@ -90,6 +93,8 @@ export class PushLoop {
     const after = outbox.ackedSeq;
     const records = await outbox.pending(this.o.maxRecords, this.o.maxBytes);
     if (records.length === 0) return 0;
+    // The central server acknowledges a sign record only when it holds the blobs it names.
+    await this.o.blobs?.ensure(records);
     const now = this.o.clock.now();
     const batch = buildBatch(this.o.signer, { batchId: this.newId(now), after, createdAt: now, records });
     const res = await this.o.client.push(batch);

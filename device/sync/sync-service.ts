@@ -13,6 +13,8 @@ import { buildPullServer } from './pull-server.js';
 import { PushClient } from './push-client.js';
 import { PushLoop } from './push-loop.js';
 import { loadSyncTls } from './tls.js';
+import { SignedBlobs } from './signed-blobs.js';
+import { BlobUploader } from './blob-upload.js';
 
 export type SyncSettings = Static<typeof SyncConfig>;
 
@@ -70,6 +72,7 @@ export class SyncService implements Lifecycle {
         clock,
         maxBytes: config.push.maxBytes,
         maxLimit: config.pull.maxLimit,
+        blobs: { named: new SignedBlobs(store), store },
       });
       this.pullServer = await buildPullServer({
         tls,
@@ -84,6 +87,7 @@ export class SyncService implements Lifecycle {
       this.pushLoop = new PushLoop({
         outbox,
         client: this.client,
+        blobs: new BlobUploader({ client: this.client, store, maxBytes: config.push.maxBytes }),
         signer,
         clock,
         bus,

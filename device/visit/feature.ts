@@ -17,6 +17,9 @@ import { SessionVault } from '../session/vault.js';
 import type { ChannelTarget } from '../session/channel.js';
 import { EngineFaceVerifier } from './face-verifier.js';
 import { PdfSealer } from './sealer.js';
+import { SealJournal } from './seal-journal.js';
+import { heldOriginals } from './originals.js';
+import { escrowKeyPath, loadEscrowKey } from '../documents/escrow-key.js';
 import { VisitService } from './service.js';
 import { CaptureSignaturePad } from './signature-pad.js';
 import { channelTarget, SessionLifecycle, type DocumentFetcher } from './session-lifecycle.js';
@@ -64,11 +67,9 @@ export class VisitFeature {
   private engine: FaceEngine | null = null;
   private capture: SignatureCapture | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
-  readonly sealedDir: string;
+  seals: SealJournal | null = null;
 
-  constructor(private readonly deps: VisitFeatureDeps) {
-    this.sealedDir = deps.config.visit.sealedDir || join(deps.config.dataDir, 'sealed');
-  }
+  constructor(private readonly deps: VisitFeatureDeps) {}
 
   get simulation(): { camera: SimCamera | null; tablet: SimTablet | null } {
     return {
@@ -141,6 +142,8 @@ export class VisitFeature {
       if (sim) void sim.replay().catch(() => undefined); // the simulated expert signs
     });
     const newId = monotonicFactory();
+    const seals = new SealJournal({ store: this.deps.store, boothId: config.booth.id, clock, bus, log: logger });
+    this.seals = seals;
     this.service = new VisitService({
       settings: config.visit,
       clock,
@@ -150,17 +153,28 @@ export class VisitFeature {
       face,
       pad,
       sealer: new PdfSealer({
-        dir: this.sealedDir,
         signer: async () => ({ keyPem: identity.privateKeyPem, certPem: identity.certificatePem }),
         options: config.documents,
-        published: (sha256) => vault.documents.path(sha256),
+        escrowKey: () => loadEscrowKey(escrowKeyPath(config.dataDir, config.documents.escrowKey)),
       }),
+      seals,
+      // The published PDFs the vault holds (inline ones written at install, url ones fetched).
+      originals: heldOriginals((sha256) => vault.documents.path(sha256)),
       camera: this.deps.camera,
       leds: this.deps.leds,
       boothId: config.booth.id,
       newId: () => newId(clock.now()),
       log: logger,
     });
+    // Seals a crash interrupted are finished or orphaned before the one-signature memory is
+    // restored (a finished one counts through seals.onRecovered). A faulted store refuses the
+    // commits this needs: the booth still starts (readable, no new visits) and the intents are
+    // resolved at a later start.
+    await seals
+      .recover(history)
+      .catch((err: unknown) =>
+        logger.error({ code: toBoothError(err).code }, `interrupted seals not resolved: ${toBoothError(err).message}`),
+      );
     lifecycle.restore(history);
     await this.service.start();
     // Packages whose expiry passed while the booth was off: closed now, their no-shows recorded.

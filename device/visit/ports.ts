@@ -123,17 +123,35 @@ export interface SealRequest {
   signaturePng: Buffer | null;
   dynamics: Buffer | null;
   now: number;
+  /**
+   * The published original of one of these documents, as the package delivered it (inline
+   * bytes, or the file fetched for the package). The sealer checks it against the document's
+   * sha256 before using it.
+   */
+  original(documentId: string): Promise<Buffer>;
+  /**
+   * The latest sealed revision of this document in this package (the same published sha256),
+   * from the committed sign records, or null when nobody has signed it yet. Never a file of
+   * another package.
+   */
+  latest(documentId: string, sha256Published: string): Promise<Buffer | null>;
 }
 
 export interface SealedDocument {
   documentId: string;
+  /** The sha256 the package published (of the original PDF). */
+  sha256Published: string;
+  /** The revision stamped on: the published PDF, or the latest revision of this package. */
   sha256Before: string;
+  /** Its length: a recovered revision must start with exactly these bytes. */
+  bytesBefore: number;
   sha256After: string;
   placesStamped: number;
-  /** Path of the sealed PDF, or null for a refusal (nothing is stamped). */
-  path: string | null;
+  /** The sealed revision (not yet stored), or null for a refusal (nothing is stamped). */
+  pdf: Buffer | null;
 }
 
 export interface DocumentSealer {
+  /** Stamps and seals in memory; writes nothing (the caller journals the intent, then stores). */
   seal(req: SealRequest): Promise<SealedDocument[]>;
 }

@@ -1,13 +1,17 @@
 import type { Choice, Visit, VisitOutcome } from '../core/visit/types.js';
-import type { SealedDocument } from './ports.js';
-import type { NoShowPayload } from '../../protocol/records/payloads.js';
+import type { NoShowPayload, SignPayload } from '../../protocol/records/payloads.js';
 
 /**
  * The payloads of the records the visit commits (pure). Field names are the archive's and the
  * credit evaluation's vocabulary (docs/visit.md): who, which project and seat, what they chose
  * and why, how they were verified and how sure, scheduled vs actual sign-in, document hashes.
- * Times are ISO 8601 UTC strings; scores are numbers or null.
+ * Times are ISO 8601 UTC strings; scores are numbers or null. The central server validates
+ * them against protocol/records/payloads.ts (test/unit/visit/records.test.ts checks they do).
  */
+
+/** One document of a sign record: published PDF, the revision stamped on, the sealed result and its blob. */
+export type SignedDocumentEntry = SignPayload['documents'][number];
+export type NoShowCause = NoShowPayload['cause'];
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -19,12 +23,13 @@ export function lateMinutes(scheduledSignIn: number, signedInAt: number): number
 export interface SignRecordInput {
   signId: string;
   packageId: string;
+  packageVersion: number;
   boothId: string;
   visit: Visit;
   choice: Choice;
   seat: number;
   scheduledSignIn: number;
-  documents: SealedDocument[];
+  documents: SignedDocumentEntry[];
   signature: { samples: number; strokes: number; dynamicsBlob: string | null } | null;
   sealedAt: number;
 }
@@ -36,6 +41,7 @@ export function signRecord(i: SignRecordInput): Record<string, unknown> {
     type: 'sign',
     signId: i.signId,
     packageId: i.packageId,
+    packageVersion: i.packageVersion,
     boothId: i.boothId,
     visitId: v.id,
     expertId: v.expert?.expertId ?? null,
@@ -58,9 +64,11 @@ export function signRecord(i: SignRecordInput): Record<string, unknown> {
     lateMinutes: lateMinutes(i.scheduledSignIn, verifiedAt),
     documents: i.documents.map((d) => ({
       documentId: d.documentId,
+      sha256Published: d.sha256Published,
       sha256Before: d.sha256Before,
       sha256After: d.sha256After,
       placesStamped: d.placesStamped,
+      blob: d.blob,
     })),
     signature: i.signature,
     times: { visitStartedAt: iso(v.startedAt), verifiedAt: iso(verifiedAt), sealedAt: iso(i.sealedAt) },
@@ -105,7 +113,8 @@ export function noShowRecord(i: {
   seat: number;
   scheduledSignIn: string;
   closedAt: number;
-  cause: NoShowPayload['cause'];
+  /** Why the session ended with this expert absent: closed by staff, expired, replaced, revoked. */
+  cause: NoShowCause;
 }): NoShowPayload {
   return { type: 'no-show', ...i, closedAt: iso(i.closedAt) as string };
 }

@@ -1,28 +1,22 @@
-import { join } from 'node:path';
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { createHash, type KeyObject } from 'node:crypto';
 import { BoothError } from '../../protocol/errors.js';
-import {
-  stampAndSeal,
-  writePdfDurable,
-  type DocumentsOptions,
-  type Place,
-  type SignerPem,
-} from '../documents/index.js';
+import { stampAndSeal, type DocumentsOptions, type Place, type SignerPem } from '../documents/index.js';
 import type { DocumentSealer, SealedDocument, SealRequest } from './ports.js';
 
 /**
  * DocumentSealer over the documents feature. Each expert's seal is one more incremental
- * revision of the same report, so every document keeps a "latest" file that the next expert's
- * stamp builds on (all signatures end up in one PDF, each revision signed); every revision is
- * also kept under its record id. A refusal stamps nothing and writes nothing.
+ * revision of the same report, so all signatures of a package end up in one PDF, each revision
+ * signed. The base of the next expert's stamp is the latest revision of THIS package and THIS
+ * published document (`req.latest`, from the committed sign records), else the published
+ * original (checked against its sha256): a revision of another package, or of an earlier
+ * version of the PDF, is never used. Nothing is written here: the caller journals the intent
+ * and stores the revisions (seal-journal.ts). A refusal stamps nothing.
  */
 export interface SealerDeps {
-  dir: string;
   signer: () => Promise<SignerPem>;
   options: Partial<DocumentsOptions>;
-  /** The published PDF of a document by its sha256, as the session vault holds it (inline or fetched at install). */
-  published?: (sha256: string) => string;
+  /** The centre's escrow key for the dynamics (null: the PDF carries their hash only). */
+  escrowKey: () => Promise<KeyObject | null>;
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -30,15 +24,12 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 export class PdfSealer implements DocumentSealer {
   constructor(private readonly deps: SealerDeps) {}
 
-  latestPath(projectId: string, documentId: string): string {
-    return join(this.deps.dir, projectId, `${documentId}.pdf`);
-  }
-
   async seal(req: SealRequest): Promise<SealedDocument[]> {
     const signer = await this.deps.signer();
+    const escrowKey = req.dynamics ? await this.deps.escrowKey() : null;
     const out: SealedDocument[] = [];
     for (const doc of req.documents) {
-      const pdf = await this.currentBytes(req.project.id, doc);
+      const pdf = (await req.latest(doc.id, doc.sha256)) ?? (await this.original(req, doc));
       const places: Place[] = doc.places.map((p, i) => ({
         id: `${doc.id}-${i + 1}`,
         page: p.page,
@@ -59,43 +50,33 @@ export class PdfSealer implements DocumentSealer {
         recordId: req.recordId,
         project: `${req.project.name} ${req.project.section}`,
         signaturePng: req.signaturePng ?? Buffer.alloc(0),
-        ...(req.dynamics ? { dynamics: req.dynamics } : {}),
+        ...(req.dynamics ? { dynamics: req.dynamics, escrowKey } : {}),
         signer,
         now: new Date(req.now),
         options: this.deps.options,
       });
-      let path: string | null = null;
-      if (r.action !== 'refuse') {
-        path = join(this.deps.dir, req.project.id, `${doc.id}.${req.recordId}.pdf`);
-        await writePdfDurable(path, r.pdf);
-        await writePdfDurable(this.latestPath(req.project.id, doc.id), r.pdf);
-      }
       out.push({
         documentId: doc.id,
+        sha256Published: doc.sha256,
         sha256Before: r.sha256Before,
+        bytesBefore: pdf.length,
         sha256After: r.sha256After,
         placesStamped: r.placesStamped,
-        path,
+        pdf: r.action === 'refuse' ? null : r.pdf,
       });
     }
     return out;
   }
 
-  /** The latest sealed revision on this booth, else the package's original (checked against its hash). */
-  private async currentBytes(projectId: string, doc: SealRequest['documents'][number]): Promise<Buffer> {
-    try {
-      return await readFile(this.latestPath(projectId, doc.id));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-    let bytes: Buffer;
-    if (doc.bytes !== undefined) bytes = Buffer.from(doc.bytes, 'base64');
-    else if (this.deps.published) bytes = await readFile(this.deps.published(doc.sha256));
-    else throw new BoothError('BOOTH_ERR_NOT_READY', `document ${projectId}/${doc.id}: its published PDF is not held`);
+  /** The published PDF, only when it is exactly what the package published. */
+  private async original(req: SealRequest, doc: SealRequest['documents'][number]): Promise<Buffer> {
+    const bytes = await req.original(doc.id);
     if (sha256(bytes) !== doc.sha256)
-      throw new BoothError('BOOTH_ERR_SESSION_REJECTED', `document ${projectId}/${doc.id} does not match its sha256`, {
-        reason: 'tampered',
-      });
+      throw new BoothError(
+        'BOOTH_ERR_SESSION_REJECTED',
+        `document ${req.project.id}/${doc.id} does not match its published sha256`,
+        { reason: 'tampered' },
+      );
     return bytes;
   }
 }

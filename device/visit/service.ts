@@ -12,6 +12,8 @@ import { expertView, SignedLedger } from './expert.js';
 import type { CapturedSignature, DocumentSealer, FaceVerifier, FrameCheck, InkPoint, SignaturePad } from './ports.js';
 import { visitRecord } from './records.js';
 import { completeProject } from './complete-project.js';
+import type { SealJournal } from './seal-journal.js';
+import type { DocumentOriginals } from './originals.js';
 import { StaffDesk } from './staff.js';
 
 /**
@@ -29,6 +31,10 @@ export interface VisitServiceDeps {
   face: FaceVerifier | null;
   pad: SignaturePad;
   sealer: DocumentSealer;
+  /** Sealing journaled as intent, blobs, sign record; the working copies of the documents. */
+  seals: SealJournal;
+  /** The published PDFs of a package (inline, or the files fetched with it). */
+  originals: DocumentOriginals;
   camera: Camera;
   leds: Leds;
   boothId: string;
@@ -77,6 +83,11 @@ export class VisitService {
 
   constructor(private readonly deps: VisitServiceDeps) {
     this.policy = policyFrom(deps.settings);
+    // A seal finished from its intent counts for the one-signature rule like any other.
+    deps.seals.onRecovered((sign) => {
+      if (typeof sign.expertId === 'string')
+        this.ledger(String(sign.packageId)).add(sign.expertId, String(sign.projectId));
+    });
     this.staff = new StaffDesk(() => this.pin?.pkg ?? deps.vault.current);
     this.capture = deps.face
       ? new CaptureLoop({
@@ -391,7 +402,7 @@ export class VisitService {
         signId: done.signId,
         projectId: choice.projectId,
         action: choice.action,
-        documents: done.documents.map((d) => d.path),
+        documents: done.documents.map((d) => d.blob),
       });
       this.apply({ type: 'sealed', recordId: done.signId });
     } catch (err) {

@@ -115,7 +115,7 @@ describe.each(BACKENDS)('push to the central service on %s', (backend) => {
       client,
       ca,
     });
-    expect(tooBig).toMatchObject({ status: 413, body: { code: 'BOOTH_ERR_TOO_LARGE' } });
+    expect(tooBig).toMatchObject({ status: 413, body: { code: 'BOOTH_ERR_PAYLOAD_TOO_LARGE' } });
     const wrong = await tlsRequest(`${c.boothUrl}/sync/v1/blobs/${id}?offset=0&size=5`, {
       method: 'PUT',
       body: Buffer.from('hello'),

@@ -30,3 +30,20 @@ export function httpsJson(url: string, o: { method?: string; body?: unknown; age
     req.end(body);
   });
 }
+
+/** A GET over HTTPS returning the raw body and the headers (blob transfers). */
+export function httpsBuffer(
+  url: string,
+  o: { agent: Agent; headers?: Record<string, string> },
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent: o.agent, headers: o.headers ?? {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -41,9 +41,16 @@ export class CentralLedger {
   /**
    * Takes verified, contiguous records following `after`. A batch starting beyond what is held
    * (a gap: the central server was restored from an older backup) stores nothing; the answer's
-   * centralLastSeq tells the booth where to resume.
+   * centralLastSeq tells the booth where to resume. A new record for which `ready` is false (a
+   * sign record whose sealed revisions are not all held yet) ends what is stored: it and
+   * everything after it are sent again once the blobs are there.
    */
-  accept(boothId: string, after: number, records: readonly CommittedRecord[]): { acks: Ack[]; centralLastSeq: number } {
+  accept(
+    boothId: string,
+    after: number,
+    records: readonly CommittedRecord[],
+    ready: (r: CommittedRecord) => boolean = () => true,
+  ): { acks: Ack[]; centralLastSeq: number } {
     const l = this.ledger(boothId);
     const acks: Ack[] = [];
     if (after > l.lastSeq) return { acks, centralLastSeq: l.lastSeq };
@@ -55,7 +62,7 @@ export class CentralLedger {
           acks.push({ seq: r.seq, id: r.id, status: 'rejected', reason: 'conflicts with the record held at this seq' });
         continue;
       }
-      if (r.seq !== l.lastSeq + 1 || r.prevHash !== l.lastHash) break;
+      if (r.seq !== l.lastSeq + 1 || r.prevHash !== l.lastHash || !ready(r)) break;
       const reason = this.policy(r);
       if (reason) {
         l.rejected.push({ seq: r.seq, id: r.id, reason });

@@ -7,17 +7,25 @@ import { errorHandler } from '../../protocol/http-errors.js';
 import { signerKeyFromInfo } from '../../protocol/records/signer-info.js';
 import { batchProblems } from '../../protocol/sync/batch.js';
 import { SYNC_ROUTES } from '../../protocol/sync/routes.js';
-import type { SignedBatch } from '../../protocol/sync/schemas.js';
+import { BlobStatusSchema, type SignedBatch } from '../../protocol/sync/schemas.js';
+
+const MAX_PIECE = 64 * 1024 * 1024;
 import { checkPeer } from '../../device/sync/tls.js';
 import { createCentralCa, issueCert, type CentralCa, type IssuedCert } from './ca.js';
 import { CentralLedger, type RecordPolicy } from './ledger.js';
 import { pullFromBooth, type PullResult } from './puller.js';
+import { CentralBlobs } from './blobs.js';
+import { blobsNamedBy } from '../../device/sync/signed-blobs.js';
+import type { CommittedRecord } from '../../device/core/ports.js';
 
 /**
  * The reference central server: a test and demo tool (not the production central system).
  * It is the central CA for tests, accepts pushes over mutual TLS, pulls batches from a booth,
  * verifies every batch and record signature and the hash chain, stores records idempotently by
- * id, can be backed up and restored, and injects network faults on demand. Other features add
+ * id, takes the sealed PDF revisions that sign records name (push: blob status + resumable
+ * pieces; pull: fetched with Range resume), checks each by hash, and acknowledges a sign record
+ * only once it holds every blob the record names; it can be backed up and restored, and injects
+ * network faults on demand. Other features add
  * routes as fastify plugins (e.g. enrollment, test/central/enrollment.ts) via `plugins`.
  */
 export type CentralFault = 'none' | 'http500' | 'slow' | 'reset';
@@ -45,6 +53,12 @@ export interface CentralServer {
   pull(boothUrl: string, boothId: string, o?: { limit?: number; after?: number }): Promise<PullResult>;
   /** Pushes received (for assertions on batching). */
   pushes: { boothId: string; count: number; bytes: number }[];
+  /** Sealed revisions held (push uploads and pulled), with a log of pieces and completions. */
+  readonly blobs: CentralBlobs;
+  /** Fault: this many blob pieces are stored, then the connection is reset before the answer. */
+  resetBlobPuts: number;
+  /** Whether every blob a record names is held (a sign record is acknowledged only then). */
+  blobsHeld(r: CommittedRecord): boolean;
 }
 
 export async function buildCentralServer(o: CentralServerOptions = {}): Promise<CentralServer> {
@@ -56,6 +70,7 @@ export async function buildCentralServer(o: CentralServerOptions = {}): Promise<
   });
   const clientCert = await issueCert(ca, { commonName: 'central', profile: 'client' });
   const ledger = new CentralLedger(o.policy);
+  const blobs = new CentralBlobs();
   const pullAgent = new Agent({
     keepAlive: true,
     // A resumed TLS session carries no peer certificate, and every batch is checked against it.
@@ -73,6 +88,9 @@ export async function buildCentralServer(o: CentralServerOptions = {}): Promise<
     app: null,
     url: null,
     pushes: [],
+    blobs,
+    resetBlobPuts: 0,
+    blobsHeld: (r) => blobsNamedBy(r).every((id) => blobs.isComplete(id)),
     async listen(port = 0) {
       const app = await buildApp(central, serverCert, o);
       central.app = app;
@@ -85,7 +103,7 @@ export async function buildCentralServer(o: CentralServerOptions = {}): Promise<
       central.app = null;
       pullAgent.destroy();
     },
-    pull: (boothUrl, boothId, po = {}) => pullFromBooth({ ledger, agent: pullAgent, boothUrl, boothId, ...po }),
+    pull: (boothUrl, boothId, po = {}) => pullFromBooth({ ledger, blobs, agent: pullAgent, boothUrl, boothId, ...po }),
   };
   return central;
 }
@@ -110,7 +128,7 @@ async function buildApp(
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
   app.setErrorHandler(errorHandler);
-  const { push } = SYNC_ROUTES;
+  const { push, blobStatus, blobUpload } = SYNC_ROUTES;
   await app.register(async (scope) => {
     scope.addHook('onRequest', async (req) => {
       const peer = checkPeer(req.raw.socket as TLSSocket, null);
@@ -149,11 +167,47 @@ async function buildApp(
             sb.batch.boothId,
             sb.batch.after,
             sb.batch.records.slice(0, Math.ceil(sb.batch.count / 2)),
+            central.blobsHeld,
           );
           socket.destroy();
           return reply.hijack();
         }
-        return central.ledger.accept(sb.batch.boothId, sb.batch.after, sb.batch.records);
+        return central.ledger.accept(sb.batch.boothId, sb.batch.after, sb.batch.records, central.blobsHeld);
+      },
+    );
+    scope.get<{ Params: { id: string } }>(
+      blobStatus.url,
+      { schema: { params: blobStatus.params, response: blobStatus.response } },
+      async (req) => central.blobs.status(req.params.id),
+    );
+    // Pieces arrive as raw bytes; one piece at most MAX_PIECE (the booth sends sync.push.maxBytes).
+    scope.addContentTypeParser(
+      'application/octet-stream',
+      { parseAs: 'buffer', bodyLimit: MAX_PIECE },
+      (_req, body, done) => done(null, body),
+    );
+    scope.put<{ Params: { id: string }; Querystring: { offset: number; size: number }; Body: Buffer }>(
+      blobUpload.url,
+      {
+        schema: { params: blobUpload.params, querystring: blobUpload.querystring, response: { 200: BlobStatusSchema } },
+      },
+      async (req, reply) => {
+        const { id } = req.params;
+        if (!Buffer.isBuffer(req.body))
+          throw new BoothError('BOOTH_ERR_BAD_INPUT', 'expected application/octet-stream');
+        const r = central.blobs.put(id, req.query.offset, req.query.size, req.body, 'push');
+        if (!r.ok && r.reason === 'offset')
+          throw new BoothError('BOOTH_ERR_CONFLICT', `blob ${id}: the next piece starts at ${r.received}`, {
+            received: r.received,
+          });
+        if (!r.ok) throw new BoothError('BOOTH_ERR_BAD_INPUT', r.message);
+        if (central.resetBlobPuts > 0) {
+          // Stored, but the answer never arrives: the booth must ask where to resume.
+          central.resetBlobPuts--;
+          req.raw.socket.destroy();
+          return reply.hijack();
+        }
+        return r.status;
       },
     );
   });

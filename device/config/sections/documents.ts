@@ -36,6 +36,12 @@ export const DocumentsConfig = Type.Object(
       description: 'true: a seal fails when the timestamp authority does not answer; false: it falls back to B-B',
     }),
     location: Type.String({ maxLength: 200, default: '', description: 'written as /Location of each PDF signature' }),
+    escrowKey: Type.String({
+      maxLength: 1000,
+      default: '',
+      description:
+        "PEM public key (P-256) of the centre's escrow: signature dynamics in sealed PDFs are encrypted to it; empty = <dataDir>/identity/central-escrow.pem (written at enrollment). Without a key the PDF carries only the dynamics' hash",
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -68,7 +68,11 @@ export const VisitConfig = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    sealedDir: Type.String({ default: '', description: 'where sealed PDFs are written; empty = <dataDir>/sealed' }),
+    sealedDir: Type.String({
+      default: '',
+      description:
+        'ignored: sealed revisions are store blobs named by the sign records (docs/visit.md); kept so older files still load',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

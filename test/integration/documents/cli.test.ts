@@ -5,7 +5,11 @@ import { makeReport, makeSignaturePng, placesFor } from '../../../bench/document
 import { stampCommand } from '../../../device/cli/stamp.js';
 import { verifyCommand } from '../../../device/cli/verify.js';
 import { verifyPdf } from '../../../device/documents/index.js';
-import { scratch, tool, writeTemp } from './helpers.js';
+import { attachments, expectNowhere, scratch, tool, writeTemp } from './helpers.js';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { PDFDocument } from '@cantoo/pdf-lib';
+import { openEscrow } from '../../../protocol/escrow.js';
+import { keyId } from '../../../protocol/session/keys.js';
 
 /** `booth stamp` and `booth verify` as a technician runs them, with the booth identity on disk. */
 let dir: string;
@@ -140,5 +144,60 @@ describe('booth stamp / booth verify', () => {
     const v = await run(verifyCommand, [pdfPath]);
     expect(v.code).toBe(1);
     expect(v.out).toContain('no signatures found');
+  });
+
+  it('--dynamics: sealed to --escrow-key, else to the enrolled escrow key, else only their hash', async () => {
+    const dynamics = randomBytes(2500);
+    const dynPath = writeTemp(dir, 'sig.iso19794-7', dynamics);
+    const escrow = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const escrowPem = escrow.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const data = join(dir, 'data-escrow');
+    const stamp = (out: string, ...extra: string[]) =>
+      run(stampCommand, [
+        '--pdf',
+        pdfPath,
+        '--seat',
+        'A',
+        '--name',
+        '张伟',
+        '--record-id',
+        'REC-D',
+        '--dynamics',
+        dynPath,
+        '--out',
+        join(dir, out),
+        '--places',
+        placesPath,
+        '--signature',
+        sigPath,
+        '--data-dir',
+        data,
+        '--json',
+        ...extra,
+      ]);
+    const opened = async (file: string) => {
+      const pdf = readFileSync(join(dir, file));
+      await expectNowhere(pdf, dynamics);
+      const envelope = attachments(await PDFDocument.load(pdf)).get('REC-D.iso19794-7.escrow.json');
+      return envelope ? openEscrow(JSON.parse(envelope.toString('utf8')), escrow.privateKey, escrow.publicKey) : null;
+    };
+
+    const explicit = await stamp('d1.pdf', '--escrow-key', writeTemp(dir, 'escrow.pem', escrowPem));
+    expect(explicit.code, explicit.out).toBe(0);
+    expect(JSON.parse(explicit.out)).toMatchObject({ dynamics: { escrowKeyId: keyId(escrow.publicKey) } });
+    expect((await opened('d1.pdf'))?.equals(dynamics)).toBe(true);
+
+    const none = await stamp('d2.pdf');
+    expect(JSON.parse(none.out)).toMatchObject({ ok: true, dynamics: { escrowKeyId: null } });
+    expect(await opened('d2.pdf')).toBeNull();
+
+    writeTemp(join(data, 'identity'), 'central-escrow.pem', escrowPem);
+    const enrolled = await stamp('d3.pdf');
+    expect(JSON.parse(enrolled.out)).toMatchObject({ dynamics: { escrowKeyId: keyId(escrow.publicKey) } });
+    expect((await opened('d3.pdf'))?.equals(dynamics)).toBe(true);
+
+    const missing = await stamp('d4.pdf', '--escrow-key', join(dir, 'no-such.pem'));
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.out)).toMatchObject({ ok: false, code: 'BOOTH_ERR_NOT_FOUND' });
   });
 });

@@ -4,6 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSelfSignedCertificate, generateKeyPair } from '../../../protocol/crypto/x509.js';
 import type { SignerPem } from '../../../device/documents/index.js';
+import { expect } from 'vitest';
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFRawStream,
+  decodePDFRawStream,
+  type PDFHexString,
+} from '@cantoo/pdf-lib';
 
 /** Shared by the documents integration tests: a signer, a scratch folder, poppler/qpdf runs. */
 export async function makeSigner(cn = 'booth-test'): Promise<SignerPem> {
@@ -83,4 +93,41 @@ export interface Rect {
   y: number;
   width: number;
   height: number;
+}
+
+/** No window of the dynamics in the file's bytes, nor in any of its streams once decoded. */
+export async function expectNowhere(pdf: Buffer, secret: Buffer): Promise<void> {
+  const windows = [0, 700, 1500, secret.length - 24].map((at) => secret.subarray(at, at + 24));
+  const haystacks = [pdf, ...(await decodedStreams(pdf))];
+  expect(haystacks.length).toBeGreaterThan(3);
+  for (const w of windows) for (const h of haystacks) expect(h.indexOf(w)).toBe(-1);
+}
+
+async function decodedStreams(pdf: Buffer): Promise<Buffer[]> {
+  const doc = await PDFDocument.load(pdf);
+  const out: Buffer[] = [];
+  for (const [, obj] of doc.context.enumerateIndirectObjects())
+    if (obj instanceof PDFRawStream) {
+      try {
+        out.push(Buffer.from(decodePDFRawStream(obj).decode()));
+      } catch {
+        out.push(Buffer.from(obj.getContents()));
+      }
+    }
+  return out;
+}
+
+export function attachments(doc: PDFDocument): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const names = doc.catalog.lookupMaybe(PDFName.of('Names'), PDFDict);
+  const files = names?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict);
+  const list = files?.lookupMaybe(PDFName.of('Names'), PDFArray);
+  for (let i = 0; list && i < list.size(); i += 2) {
+    const spec = list.lookup(i + 1, PDFDict);
+    const ef = spec.lookup(PDFName.of('EF'), PDFDict);
+    const stream = ef.lookup(PDFName.of('F')) as PDFRawStream;
+    const name = (spec.lookup(PDFName.of('UF')) ?? spec.lookup(PDFName.of('F'))) as PDFHexString;
+    out.set(name.decodeText(), Buffer.from(decodePDFRawStream(stream).decode()));
+  }
+  return out;
 }

@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { openEscrow } from '../../../protocol/escrow.js';
+import { keyId } from '../../../protocol/session/keys.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  PDFArray,
-  PDFDict,
-  PDFDocument,
-  PDFName,
-  decodePDFRawStream,
-  rgb,
-  type PDFHexString,
-  PDFRawStream,
-} from '@cantoo/pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, decodePDFRawStream, rgb, PDFRawStream } from '@cantoo/pdf-lib';
 import { makeReport, makeSignaturePng, placesFor } from '../../../bench/documents-samples.js';
 import { stampAndSeal, verifyPdf, type SignerPem, type Place } from '../../../device/documents/index.js';
 import { fitCentred, signatureLayout } from '../../../device/documents/stamp.js';
-import { diffPixels, makeSigner, renderGray, scratch, tool, writeTemp } from './helpers.js';
+import { attachments, diffPixels, expectNowhere, makeSigner, renderGray, scratch, tool, writeTemp } from './helpers.js';
 
 let signer: SignerPem;
 let report: Uint8Array;
@@ -39,21 +32,6 @@ const base = (places: Place[]) => ({
   signer,
   now,
 });
-
-function attachments(doc: PDFDocument): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  const names = doc.catalog.lookupMaybe(PDFName.of('Names'), PDFDict);
-  const files = names?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict);
-  const list = files?.lookupMaybe(PDFName.of('Names'), PDFArray);
-  for (let i = 0; list && i < list.size(); i += 2) {
-    const spec = list.lookup(i + 1, PDFDict);
-    const ef = spec.lookup(PDFName.of('EF'), PDFDict);
-    const stream = ef.lookup(PDFName.of('F')) as PDFRawStream;
-    const name = (spec.lookup(PDFName.of('UF')) ?? spec.lookup(PDFName.of('F'))) as PDFHexString;
-    out.set(name.decodeText(), Buffer.from(decodePDFRawStream(stream).decode()));
-  }
-  return out;
-}
 
 describe('stampAndSeal: one expert signs', () => {
   it('appends one signed revision after the untouched original, verified by us, pdfsig and qpdf', async () => {
@@ -170,22 +148,51 @@ describe('stampAndSeal: one expert signs', () => {
     for (const p of mine) expect(diff.inside(p), p.kind).toBeGreaterThan(0);
   });
 
-  it('binds the pre-stamp hash and the 19794-7 dynamics as attachments inside the signed revision', async () => {
-    const dynamics = Buffer.from('FAKE-19794-7-BYTES-for-binding');
-    const result = await stampAndSeal({ ...base(placesFor('A', 4)), dynamics });
+  it('binds the pre-stamp hash and the 19794-7 dynamics, sealed to the escrow key, inside the signed revision', async () => {
+    const dynamics = randomBytes(3000);
+    const escrow = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const result = await stampAndSeal({ ...base(placesFor('A', 4)), dynamics, escrowKey: escrow.publicKey });
     const files = attachments(await PDFDocument.load(result.pdf));
     const binding = JSON.parse(files.get('REC-0001.binding.json')!.toString('utf8')) as Record<string, unknown>;
+    const sha = createHash('sha256').update(dynamics).digest('hex');
     expect(binding).toMatchObject({
+      format: 'booth-signature-binding/2',
       recordId: 'REC-0001',
       seat: 'A',
       action: 'sign',
       sha256Before: result.sha256Before,
-      dynamics: { sha256: createHash('sha256').update(dynamics).digest('hex'), format: 'ISO/IEC 19794-7' },
+      dynamics: {
+        sha256: sha,
+        format: 'ISO/IEC 19794-7',
+        file: 'REC-0001.iso19794-7.escrow.json',
+        escrow: { format: 'booth-escrow/1', recipientKeyId: keyId(escrow.publicKey) },
+      },
     });
-    expect(files.get('REC-0001.iso19794-7.bin')).toEqual(dynamics);
+    expect([...files.keys()].sort()).toEqual(['REC-0001.binding.json', 'REC-0001.iso19794-7.escrow.json']);
+    // Only the escrow holder gets the dynamics back, exactly, and they are the ones the binding names.
+    const envelope = JSON.parse(files.get('REC-0001.iso19794-7.escrow.json')!.toString('utf8')) as unknown;
+    const opened = openEscrow(envelope, escrow.privateKey, escrow.publicKey);
+    expect(opened.equals(dynamics)).toBe(true);
+    expect(createHash('sha256').update(opened).digest('hex')).toBe(sha);
+    await expectNowhere(result.pdf, dynamics);
     // Everything after the original is covered by the signature (the attachments included).
     const s = verifyPdf(result.pdf).signatures[0]!;
     expect(s.revisionEnd).toBe(result.pdf.length);
+  });
+
+  it('without an escrow key the PDF carries the hash of the dynamics only, never the dynamics', async () => {
+    const dynamics = randomBytes(3000);
+    const result = await stampAndSeal({ ...base(placesFor('A', 4)), dynamics });
+    const files = attachments(await PDFDocument.load(result.pdf));
+    expect([...files.keys()]).toEqual(['REC-0001.binding.json']);
+    const binding = JSON.parse(files.get('REC-0001.binding.json')!.toString('utf8')) as Record<string, unknown>;
+    expect(binding.dynamics).toEqual({
+      format: 'ISO/IEC 19794-7',
+      sha256: createHash('sha256').update(dynamics).digest('hex'),
+      file: null,
+      escrow: null,
+    });
+    await expectNowhere(result.pdf, dynamics);
   });
 
   it('uses form fields named sig.<seat> / name.<seat> when no places file is given', async () => {

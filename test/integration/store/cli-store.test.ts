@@ -1,9 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storeCommand } from '../../../device/store/cli-store.js';
 import { storePaths } from '../../../device/store/layout.js';
 import { openStore, tempDir } from '../../fixtures/store/helpers.js';
+import { identityPaths } from '../../../device/crypto/identity.js';
+import { createSelfSignedCertificate, generateKeyPair } from '../../../protocol/crypto/x509.js';
+import { boothUri } from '../../../protocol/crypto/booth-id.js';
 
 /** `booth store verify` over a real data directory, in process (stdout captured). */
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -28,8 +31,8 @@ afterEach(async () => {
   await dir.cleanup();
 });
 
-async function seed(n: number): Promise<void> {
-  const store = openStore(dir.path, { boothId: 'booth-dev' });
+async function seed(n: number, boothId = 'booth-dev'): Promise<void> {
+  const store = openStore(dir.path, { boothId });
   await store.start();
   for (let i = 0; i < n; i++) await store.commit({ kind: 'audit', payload: { i } });
   await store.stop();
@@ -65,6 +68,41 @@ describe('booth store verify', () => {
     const code = await storeCommand.run(['verify', '--data-dir', dir.path]);
     expect(code).toBe(1);
     expect(out).toMatch(/FAIL: 1 problems\n {2}record 3 \(.*\): hash does not match its content/);
+  });
+
+  it("verifies another booth's data directory with that booth's id (its certificate's CN), not the config default", async () => {
+    await seed(6, 'hall9-b3');
+    const code = await storeCommand.run(['verify', '--data-dir', dir.path, '--json']);
+    const report = JSON.parse(out) as { ok: boolean; problems: string[]; boothId: unknown };
+    expect(report.problems).toEqual([]);
+    expect(code).toBe(0);
+    expect(report.boothId).toEqual({ id: 'hall9-b3', source: 'certificate-cn' });
+  });
+
+  it('takes the booth id from the certificate SAN urn:booth:<id> first, else from identity/site.json', async () => {
+    const keys = await generateKeyPair();
+    const paths = identityPaths(dir.path);
+    await mkdir(paths.dir, { recursive: true });
+    await writeFile(paths.privateKey, keys.privateKeyPem, { mode: 0o600 });
+    await writeFile(
+      paths.certificate,
+      await createSelfSignedCertificate({
+        subject: 'CN=Booth 1 of hall 2',
+        keys,
+        days: 1,
+        profile: 'client-server',
+        altNames: [boothUri('hall2-b1')],
+      }),
+    );
+    await seed(4, 'hall2-b1');
+    expect(await storeCommand.run(['verify', '--data-dir', dir.path, '--json']), out).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ ok: true, boothId: { id: 'hall2-b1', source: 'certificate' } });
+
+    out = '';
+    await rm(paths.certificate);
+    await writeFile(join(paths.dir, 'site.json'), JSON.stringify({ site: { booth: { id: 'hall2-b1' } } }));
+    expect(await storeCommand.run(['verify', '--data-dir', dir.path, '--json']), out).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({ ok: true, boothId: { id: 'hall2-b1', source: 'site' } });
   });
 
   it('is a usage error without the verify subcommand', async () => {

@@ -3,6 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { CommittedRecord } from '../../../device/core/ports.js';
 import { post, startHarness, state, until, type Harness } from './harness.js';
+import { compileValidator } from '../../../protocol/validate.js';
+import { SignPayloadSchema, VisitPayloadSchema } from '../../../protocol/records/payloads.js';
 
 /**
  * A day at the booth through the real kiosk API in simulation: a stranger is rejected, the
@@ -106,13 +108,13 @@ describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
     const p = sign!.payload as {
       faceScore: number;
       livenessScore: number | null;
-      documents: { sha256Before: string; sha256After: string }[];
+      documents: { sha256Before: string; sha256After: string; blob: string }[];
       signature: { dynamicsBlob: string };
     };
     expect(p.faceScore).toBeGreaterThan(0.3);
     expect(p.documents[0]?.sha256After).not.toBe(p.documents[0]?.sha256Before);
     expect(p.signature.dynamicsBlob).toMatch(/.+/);
-    const pdf = `${h.feature.sealedDir}/P-2026-001/report.${signId}.pdf`;
+    const pdf = (await h.store.blobFile(p.documents[0]!.blob))?.path ?? '';
     expect(existsSync(pdf)).toBe(true);
     const out = execFileSync('pdfsig', [pdf], { encoding: 'utf8' });
     expect(out).toMatch(/Signature Validation: Signature is Valid/);
@@ -128,6 +130,9 @@ describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
       attempts: 1,
     });
     expect(typeof visits.at(-1)?.leftAt).toBe('string');
+    // What the central server validates on arrival.
+    compileValidator(SignPayloadSchema).parse(structuredClone(sign!.payload), 'sign payload');
+    for (const v of visits) compileValidator(VisitPayloadSchema).parse(structuredClone(v), 'visit payload');
   });
 
   it('refuses a second signature on the same project until a recorded staff override; records a dissent', async () => {

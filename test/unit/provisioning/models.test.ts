@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -86,5 +87,21 @@ describe('model fetch and verification', () => {
       'pose',
     ]);
     for (const m of manifest.models) expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('`npm run models` runs the model script that exists: --help touches nothing, a fetch from a tarball installs', async () => {
+    const pkg = JSON.parse(await readFile('package.json', 'utf8')) as { scripts: Record<string, string> };
+    const file = /^node (\S+)/.exec(pkg.scripts.models ?? '')?.[1];
+    expect(file && existsSync(file), `npm run models -> ${pkg.scripts.models}`).toBe(true);
+    const help = spawnSync('npm', ['run', '--silent', 'models', '--', '--help'], { encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toMatch(/^usage: models.mjs \[fetch\|verify\]/);
+    const fetched = spawnSync(
+      'npm',
+      ['run', '--silent', 'models', '--', '--models-dir', modelsDir, '--tarball', await tarball(work, 'npm', GOOD)],
+      { encoding: 'utf8' },
+    );
+    expect(fetched.status, fetched.stderr).toBe(0);
+    expect(await readFile(join(modelsDir, 'fr_tiny.onnx'))).toEqual(GOOD);
   });
 });
