@@ -121,7 +121,7 @@ export const PlanImportOutput = Type.Object(
 );
 
 export const planImportOp = defineOp({
-  name: 'plan-import',
+  name: 'plan.import',
   summary: 'Check a day plan (CSV folder or JSON document) whole and store it as the date’s new revision.',
   method: 'POST',
   url: '/admin/v1/plan/import',

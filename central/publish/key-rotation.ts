@@ -82,7 +82,7 @@ export async function rotationCommands(ctx: CentralContext, q: Queryable, boothI
 }
 
 export const keysRotateOp = defineOp({
-  name: 'keys-rotate',
+  name: 'keys.rotate',
   summary: 'Replace the session or escrow key; booths learn the new key through a rotation signed by the old.',
   method: 'POST',
   url: '/admin/v1/keys/rotate',

@@ -137,7 +137,7 @@ export async function revokePackage(ctx: CentralContext, input: { date: string; 
 }
 
 export const revokePackageOp = defineOp({
-  name: 'package-revoke',
+  name: 'package.revoke',
   summary: "Withdraw a booth's package of a day (every version); the booth closes it and records its no-shows.",
   method: 'POST',
   url: '/admin/v1/packages/revoke',

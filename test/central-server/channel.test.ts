@@ -204,6 +204,8 @@ describe.each(BACKENDS)('the package channel over mutual TLS on %s', (backend) =
     ]);
     expect(byId['hall3-b1']).toEqual([expect.objectContaining({ version: 1, state: 'pending' })]);
     expect(s.alerts).toEqual([
+      // Inventory's own alert: this booth has never called the central server.
+      expect.stringMatching(/^booth hall3-b1: enrolled .*, never contacted the central server$/),
       `booth hall2-b1 refused package ${DATE}.hall2-b1 v1: other-key (x)`,
       `booth hall3-b1 has not installed package ${DATE}.hall3-b1 v1, whose roster opens at 2026-12-07T01:30:00Z`,
     ]);

@@ -60,7 +60,7 @@ describe.each(BACKENDS)('push to the central service on %s', (backend) => {
     return rows.rows.map((x) => x.seq);
   }
 
-  it('stores every record once; a sign record waits for its sealed revision, uploaded in resumable pieces', async () => {
+  it('stores every record once; the booth uploads the sealed revision a sign record names, in pieces, before the record', async () => {
     const r = await rig('push1');
     const s = sample(r);
     for (let i = 0; i < 40; i++) await r.store.commit(sampleRecord(s, i, () => null));
@@ -69,15 +69,26 @@ describe.each(BACKENDS)('push to the central service on %s', (backend) => {
     expect(await r.store.putBlob(rev.pdf)).toBe(rev.blob);
     await r.store.commit({ kind: 'sign', payload: signPayload(s, 40, [rev], { projectId: 'P-2026-001' }) });
     for (let i = 41; i < 45; i++) await r.store.commit(sampleRecord(s, i, () => null));
-    const sync = await r.startSync({ pushUrl: `${c.boothUrl}/sync/v1/push` });
-    await until(() => sync.outbox?.ackedSeq === 40, 'the records before the sign record');
-    await new Promise((res) => setTimeout(res, 300)); // the loop keeps trying: still stopped before it
-    expect(sync.outbox?.ackedSeq).toBe(40);
+    // Pieces of at most sync.push.maxBytes (8 KiB here): several for one revision.
+    expect(rev.pdf.length).toBeGreaterThan(2 * 8 * 1024);
+    const sync = await r.startSync({ pushUrl: `${c.boothUrl}/sync/v1/push`, maxBytes: 8 * 1024 });
+    await until(() => sync.outbox?.ackedSeq === 45, 'everything acknowledged');
+    expect(await seqs(r.id)).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
+    const blob = await ctx.db.query('SELECT complete, size FROM blobs WHERE id = $1', [rev.blob]);
+    expect(blob.rows).toEqual([{ complete: true, size: rev.pdf.length }]);
+    const pdf = await ctx.db.query('SELECT status, seq FROM sealed_pdfs WHERE booth_id = $1', [r.id]);
+    expect(pdf.rows).toEqual([{ status: 'valid', seq: 41 }]);
+    const booth = await ctx.db.query<{ last_address: string }>('SELECT last_address FROM booths WHERE id = $1', [r.id]);
+    expect(booth.rows[0]?.last_address).toMatch(/127\.0\.0\.1/);
+  });
 
-    // The booth uploads the revision: half, a piece at the wrong offset (409 with the offset
-    // held), what blob-status says, the rest.
+  it('blob uploads resume at the offset held: a piece elsewhere gets 409 with that offset', async () => {
+    const r = await rig('push1b');
+    const chain = await sealedChain(r.enrolled, { signers: 1 });
+    const rev = chain.revisions[0] as SealedRevision;
+    // Pieces: a first part, a piece at the wrong offset (409 with the offset held), blob-status, the rest.
     const client = { keyPem: r.enrolled.keyPem, certPem: r.enrolled.certPem };
-    const half = Math.floor(rev.pdf.length / 2);
+    const part = Math.floor(rev.pdf.length / 4);
     const put = (offset: number, piece: Buffer) =>
       tlsRequest(`${c.boothUrl}/sync/v1/blobs/${rev.blob}?offset=${offset}&size=${rev.pdf.length}`, {
         method: 'PUT',
@@ -86,21 +97,18 @@ describe.each(BACKENDS)('push to the central service on %s', (backend) => {
         client,
         ca,
       });
-    expect(await put(0, rev.pdf.subarray(0, half))).toMatchObject({ status: 200, body: { received: half } });
+    expect(await put(0, rev.pdf.subarray(0, part))).toMatchObject({ status: 200, body: { received: part } });
     expect(await put(0, rev.pdf.subarray(0, 10))).toMatchObject({
       status: 409,
-      body: { code: 'BOOTH_ERR_CONFLICT', details: { received: half } },
+      body: { code: 'BOOTH_ERR_CONFLICT', details: { received: part } },
     });
     const status = await tlsRequest(`${c.boothUrl}/sync/v1/blob-status/${rev.blob}`, { client, ca });
-    expect(status).toMatchObject({ status: 200, body: { id: rev.blob, received: half, complete: false } });
-    expect(await put(half, rev.pdf.subarray(half))).toMatchObject({ status: 200, body: { complete: true } });
-
-    await until(() => sync.outbox?.ackedSeq === 45, 'everything acknowledged');
-    expect(await seqs(r.id)).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
-    const pdf = await ctx.db.query('SELECT status, seq FROM sealed_pdfs WHERE booth_id = $1', [r.id]);
-    expect(pdf.rows).toEqual([{ status: 'valid', seq: 41 }]);
-    const booth = await ctx.db.query<{ last_address: string }>('SELECT last_address FROM booths WHERE id = $1', [r.id]);
-    expect(booth.rows[0]?.last_address).toMatch(/127\.0\.0\.1/);
+    expect(status).toMatchObject({ status: 200, body: { id: rev.blob, received: part, complete: false } });
+    for (let at = part; at < rev.pdf.length; at += 32 * 1024)
+      expect((await put(at, rev.pdf.subarray(at, at + 32 * 1024))).status).toBe(200);
+    expect((await tlsRequest(`${c.boothUrl}/sync/v1/blob-status/${rev.blob}`, { client, ca })).body).toMatchObject({
+      complete: true,
+    });
   });
 
   it('refuses a blob piece above the size limit (413) and one that does not match its name (400)', async () => {

@@ -25,7 +25,7 @@ export interface BoothRig {
   dataDir: string;
   store: JournalRecordStore;
   sync: SyncService | null;
-  startSync(o: { pushUrl?: string; pull?: boolean }): Promise<SyncService>;
+  startSync(o: { pushUrl?: string; pull?: boolean; maxBytes?: number }): Promise<SyncService>;
   /** The booth's pull API with blobs on 127.0.0.1 (bench/central-samples.ts startBoothPullServer). */
   startPullServer(o?: { cutAt?: number }): Promise<{ url: string; outbox: Outbox; blobRequests: string[] }>;
   close(): Promise<void>;
@@ -56,7 +56,7 @@ export async function boothRig(ctx: CentralContext, boothId: string): Promise<Bo
           push: {
             url: o.pushUrl ?? '',
             maxRecords: 25,
-            maxBytes: 32 * 1024,
+            maxBytes: o.maxBytes ?? 32 * 1024,
             backoffBaseMs: 30,
             backoffMaxMs: 150,
             idlePollMs: 100,
