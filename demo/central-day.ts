@@ -70,6 +70,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>): Promise
 class Booth {
   child: ChildProcess | null = null;
   log = '';
+  /** The kiosk screens this run went through (said when something fails). */
+  readonly trace: string[] = [];
   constructor(
     readonly id: string,
     readonly dir: string,
@@ -102,6 +104,7 @@ class Booth {
   }
 
   async stop(): Promise<void> {
+    await writeFile(join(this.dir, 'booth.log'), this.log).catch(() => undefined);
     const c = this.child;
     if (!c || c.exitCode !== null) return;
     const exited = new Promise((r) => c.once('close', r));
@@ -116,6 +119,7 @@ class Booth {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const json = (await res.json()) as KioskView & { code?: string; message?: string };
+    this.trace.push(`${path} -> ${res.status} ${json.screen ?? json.code}`);
     if (!res.ok) throw new Error(`${this.id} ${path}: ${res.status} ${json.code ?? ''} ${json.message ?? ''}`);
     return json;
   }
@@ -155,11 +159,13 @@ class Booth {
       // The simulated tablet replays a recorded signature when signing starts; let it finish.
       await sleep(2500);
       await this.post('signature/done');
-      await this.post('confirm');
     }
+    await this.post('confirm');
     const r = await this.until((x) => x.screen !== 'sealing' && x.screen !== 'confirm', 'the seal');
     if (r.screen !== 'receipt' || !r.receipt)
-      throw new Error(`${this.id}: sealing failed (${r.failedCode ?? r.screen})`);
+      throw new Error(
+        `${this.id}: sealing failed (${r.failedCode ?? r.screen}) after ${this.trace.slice(-8).join(', ')}`,
+      );
     await this.post('finish');
     await this.until((x) => x.screen === 'idle', 'idle');
     return r.receipt.recordId;
@@ -206,7 +212,7 @@ export async function centralDay(work: string): Promise<Record<string, unknown>>
         b.config,
         JSON.stringify({
           http: { port: b.kioskPort },
-          log: { level: 'warn' },
+          log: { level: 'info' },
           tuning: { enabled: false },
           hardware: { camera: { mode: 'sim' }, tablet: { mode: 'sim' }, leds: { mode: 'sim' } },
           sync: { pull: { host: '127.0.0.1', port: b.pullPort }, push: { idlePollMs: 1000, backoffBaseMs: 200 } },
@@ -320,8 +326,10 @@ if (process.argv[1]?.endsWith('demo/central-day.js')) {
     process.stdout.write(`${JSON.stringify({ ok: true, work, ...out }, null, 2)}\n`);
   } catch (err) {
     process.stdout.write(`${JSON.stringify({ ok: false, work, error: (err as Error).message })}\n`);
-    const logs = await readFile(join(work, 'hall1-b1', 'booth.log'), 'utf8').catch(() => '');
-    if (logs) process.stderr.write(logs.slice(-3000));
+    for (const id of ['hall1-b1', 'hall2-b1', 'hall3-b1']) {
+      const logs = await readFile(join(work, id, 'booth.log'), 'utf8').catch(() => '');
+      if (logs) process.stderr.write(`--- ${id}\n${logs.slice(-3000)}\n`);
+    }
     process.exitCode = 1;
   }
 }
