@@ -24,8 +24,14 @@ async function fakeRoot(): Promise<string> {
     await chmod(join(root, 'usr/bin', bin), 0o755);
   }
   await cp('/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
-  await writeFile(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
-  await writeFile(join(root, 'etc/group'), 'root:x:0:\nvideo:x:44:\ndialout:x:20:\ninput:x:101:\nrender:x:102:\n');
+  await writeFile(
+    join(root, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nbooth-central:x:990:990::/var/lib/booth-central:/usr/sbin/nologin\n',
+  );
+  await writeFile(
+    join(root, 'etc/group'),
+    'root:x:0:\nbooth-central:x:990:\nvideo:x:44:\ndialout:x:20:\ninput:x:101:\nrender:x:102:\n',
+  );
   return root;
 }
 
@@ -47,7 +53,7 @@ function section(text: string, name: string): [string, string][] {
 describe('systemd units', () => {
   it('systemd-analyze verify passes on every unit, without a warning', async () => {
     const services = (await readdir(unitsDir)).filter((f) => f.endsWith('.service'));
-    expect(services.sort()).toEqual(['booth-kiosk.service', 'booth.service']);
+    expect(services.sort()).toEqual(['booth-central.service', 'booth-kiosk.service', 'booth.service']);
     const root = await fakeRoot();
     for (const s of services) await cp(join(unitsDir, s), join(root, 'etc/systemd/system', s));
     const { stdout, stderr } = await run('systemd-analyze', [
@@ -74,6 +80,20 @@ describe('systemd units', () => {
     );
     // These three break the devices or Node: never set.
     for (const k of ['PrivateDevices', 'ProtectKernelTunables', 'MemoryDenyWriteExecute']) expect(get(k)).toEqual([]);
+    expect(get('ProtectSystem')).toEqual(['strict']);
+    expect(get('NoNewPrivileges')).toEqual(['yes']);
+  });
+
+  it('booth-central.service restarts on failure but not on a bad config, as its own user, hardened', async () => {
+    const service = section(await readFile(join(unitsDir, 'booth-central.service'), 'utf8'), 'Service');
+    const get = (k: string) => service.filter(([key]) => key === k).map(([, v]) => v);
+    expect(get('ExecStart')).toEqual([
+      '/usr/bin/node /opt/booth/bin/booth-central.js start --config /etc/booth-central/central.json',
+    ]);
+    expect(get('Restart')).toEqual(['on-failure']);
+    expect(get('RestartPreventExitStatus')).toEqual(['2']);
+    expect(get('User')).toEqual(['booth-central']);
+    expect(get('StateDirectory')).toEqual(['booth-central']);
     expect(get('ProtectSystem')).toEqual(['strict']);
     expect(get('NoNewPrivileges')).toEqual(['yes']);
   });
