@@ -43,7 +43,7 @@ export class PtyTabletSimulator {
   readonly commands: string[] = [];
 
   constructor(private readonly options: PtyTabletSimulatorOptions) {
-    this.pair = new SocatPair({ socatPath: options.socatPath, dir: options.dir });
+    this.pair = new SocatPair({ socatPath: options.socatPath, dir: options.dir, holdBooth: true });
   }
 
   /** The path the booth opens (a symlink to a /dev/pts/N). */
@@ -73,6 +73,8 @@ export class PtyTabletSimulator {
     port.on('data', (bytes: Buffer) => this.onCommand(bytes));
     port.on('error', () => undefined); // the booth side vanishing is not the simulator's fault
     this.port = port;
+    // Only now does the booth see the tablet, so no command it sends can be lost.
+    await this.pair.exposeBooth();
   }
 
   async stop(): Promise<void> {

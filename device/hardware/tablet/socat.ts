@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstat, mkdir, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readlink, rmdir, symlink, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BoothError } from '../../../protocol/errors.js';
 
@@ -9,6 +9,12 @@ export interface SocatPairOptions {
   dir: string;
   /** How long to wait for socat to create both pseudo-terminals. */
   readyTimeoutMs?: number;
+  /**
+   * Keep the booth's link hidden until exposeBooth(): like a USB tablet whose /dev node appears
+   * only once it has enumerated. Without it the booth may open its end and write before the far
+   * end is open, and the serial binding's open-time input flush drops those bytes.
+   */
+  holdBooth?: boolean;
 }
 
 /**
@@ -19,12 +25,15 @@ export interface SocatPairOptions {
 export class SocatPair {
   readonly devicePath: string;
   readonly boothPath: string;
+  /** Where socat links the booth's end (the hidden name while held). */
+  private readonly socatBoothPath: string;
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SocatPairOptions) {
     this.devicePath = join(options.dir, 'device');
     this.boothPath = join(options.dir, 'booth');
+    this.socatBoothPath = options.holdBooth ? join(options.dir, '.booth-held') : this.boothPath;
   }
 
   get running(): boolean {
@@ -36,7 +45,7 @@ export class SocatPair {
     await mkdir(this.options.dir, { recursive: true });
     const child = spawn(
       this.options.socatPath,
-      ['-d', '-d', `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.boothPath}`],
+      ['-d', '-d', `pty,raw,echo=0,link=${this.devicePath}`, `pty,raw,echo=0,link=${this.socatBoothPath}`],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     this.child = child;
@@ -62,6 +71,12 @@ export class SocatPair {
     }
   }
 
+  /** Makes a held booth link visible (see holdBooth); a no-op otherwise. */
+  async exposeBooth(): Promise<void> {
+    if (this.socatBoothPath === this.boothPath || !this.child) return;
+    await symlink(await readlink(this.socatBoothPath), this.boothPath);
+  }
+
   /** Kills socat; both pseudo-terminals and their links disappear. Idempotent. */
   async stop(): Promise<void> {
     const child = this.child;
@@ -69,6 +84,7 @@ export class SocatPair {
     if (!child) return;
     child.kill('SIGTERM');
     await this.exited;
+    if (this.socatBoothPath !== this.boothPath) await unlink(this.boothPath).catch(() => undefined);
     // socat removes its links on exit; the folder goes too when nothing else is in it.
     await rmdir(this.options.dir).catch(() => undefined);
   }
@@ -76,7 +92,7 @@ export class SocatPair {
   private async linksExist(): Promise<boolean> {
     try {
       await lstat(this.devicePath);
-      await lstat(this.boothPath);
+      await lstat(this.socatBoothPath);
       return true;
     } catch {
       return false;

@@ -72,7 +72,7 @@ describe('Tablet contract: SerialTablet over a socat pseudo-terminal', () => {
   tabletContract(async (): Promise<TabletRig> => {
     const dir = await tempDir('booth-contract-');
     const binding = autoDetect();
-    const pair = new SocatPair({ socatPath: 'socat', dir: dir.path });
+    const pair = new SocatPair({ socatPath: 'socat', dir: dir.path, holdBooth: true });
     let device: SerialPortStream | null = null;
     const received: Buffer[] = [];
     const plug = async () => {
@@ -82,6 +82,7 @@ describe('Tablet contract: SerialTablet over a socat pseudo-terminal', () => {
       port.on('data', (b: Buffer) => received.push(b));
       port.on('error', () => undefined);
       device = port;
+      await pair.exposeBooth();
     };
     const unplug = async () => {
       const port = device;
