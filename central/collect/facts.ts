@@ -1,6 +1,7 @@
 import type { NoShowPayload, SignPayload, VisitPayload } from '../../protocol/records/payloads.js';
 import type { CommittedRecord } from '../../protocol/records/types.js';
 import type { Queryable } from '../db/db.js';
+import { jsonParam } from '../db/nul.js';
 
 /**
  * The facts the reports read (sign_facts, no_show_facts, visit_facts), one row per stored
@@ -40,7 +41,7 @@ function sealedAt(r: CommittedRecord, p: SignPayload): string {
 }
 
 /** Rows as one JSON array parameter (see insertRecords in ingest.ts for why not `unnest`). */
-const rowsParam = <T>(rows: readonly T[], f: (x: T) => unknown[]) => JSON.stringify(rows.map(f));
+const rowsParam = <T>(rows: readonly T[], f: (x: T) => unknown[]) => jsonParam(rows.map(f));
 
 export async function insertFacts(q: Queryable, boothId: string, f: FactRows): Promise<void> {
   if (f.sign.length > 0)

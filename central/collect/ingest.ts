@@ -9,6 +9,7 @@ import type { AckStatus, SignedBatch } from '../../protocol/sync/schemas.js';
 import type { CentralContext } from '../context.js';
 import type { Queryable } from '../db/db.js';
 import { FactRows, insertFacts } from './facts.js';
+import { containsNul, storable } from '../db/nul.js';
 import { blobsNamed, classify, dateOfPackageId, type Classified } from './payloads.js';
 import { recordProblem, recordProblems, type Problem, type ProblemKind } from './problems.js';
 import { verifyPendingPdfs } from './sealed-pdf.js';
@@ -330,9 +331,9 @@ async function storeLocked(q: Queryable, input: IngestInput, all: Prepared[]): P
 async function insertRecords(q: Queryable, input: IngestInput, rows: Prepared[]): Promise<void> {
   await q.query(
     `INSERT INTO records (booth_id, seq, id, kind, wall, clock_synced, payload, prev_hash, hash, signature, status,
-       reason, via)
+       reason, via, payload_exact)
      SELECT $1, (e->>0)::bigint, e->>1, e->>2, to_timestamp((e->>3)::float8 / 1000.0), (e->>4)::boolean, e->5,
-       e->>6, e->>7, e->>8, e->>9, e->>10, $2
+       e->>6, e->>7, e->>8, e->>9, e->>10, $2, e->>11
      FROM jsonb_array_elements($3::jsonb) AS e`,
     [
       input.boothId,
@@ -344,12 +345,13 @@ async function insertRecords(q: Queryable, input: IngestInput, rows: Prepared[])
           r.kind,
           r.time.wall,
           r.time.synced,
-          r.payload,
+          storable(r.payload),
           r.prevHash,
           r.hash,
           r.signature,
           reason ? 'rejected' : 'stored',
-          reason,
+          reason ? storable(reason) : reason,
+          containsNul(r.payload) ? JSON.stringify(r.payload) : null,
         ]),
       ),
     ],

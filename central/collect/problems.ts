@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.js';
+import { storable } from '../db/nul.js';
 
 /**
  * Problems for the operators (`booth-central status`): a refused batch, a rejected record, a
@@ -28,7 +29,7 @@ export async function recordProblem(q: Queryable, p: Problem): Promise<void> {
      SELECT $1::text, $2::bigint, $3::text, $4::text
       WHERE NOT EXISTS (SELECT 1 FROM problems WHERE resolved_at IS NULL AND kind = $3
                           AND booth_id IS NOT DISTINCT FROM $1 AND seq IS NOT DISTINCT FROM $2)`,
-    [p.boothId, p.seq, p.kind, p.detail.slice(0, 2000)],
+    [p.boothId, p.seq, p.kind, storable(p.detail.slice(0, 2000))],
   );
 }
 
@@ -45,7 +46,7 @@ export async function recordProblems(q: Queryable, list: readonly Problem[]): Pr
       list.map((p) => p.boothId),
       list.map((p) => p.seq),
       list.map((p) => p.kind),
-      list.map((p) => p.detail.slice(0, 2000)),
+      list.map((p) => storable(p.detail.slice(0, 2000))),
     ],
   );
 }

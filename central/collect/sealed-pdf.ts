@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { verifyPdf } from '../../protocol/pdf/verify.js';
 import type { CentralContext } from '../context.js';
 import { recordProblem } from './problems.js';
+import { jsonParam } from '../db/nul.js';
 
 /**
  * Verification of the sealed PDF revisions named by stored sign records, as an archive
@@ -262,7 +263,7 @@ export async function verifyPendingPdfs(
               fact.project_id,
               doc.documentId,
               c.status,
-              JSON.stringify(c.problems),
+              jsonParam(c.problems),
               now,
             ],
           );

@@ -12,6 +12,7 @@ import type { CentralContext } from '../context.js';
 import { CENTRAL_CLIENT_NAME } from '../pki/keys.js';
 import { SUPERSEDED, writeCrlFile } from './crl.js';
 import { tokenHash } from './tokens.js';
+import { jsonParam } from '../db/nul.js';
 
 /**
  * Enrollment (POST /enroll/v1, and `booth-central enroll` for a USB stick): a booth sends its
@@ -121,7 +122,7 @@ export async function enroll(ctx: CentralContext, raw: unknown, o: { port?: numb
         cert.fingerprint256,
         now,
         new Date(cert.validTo),
-        req.hardware ? JSON.stringify(req.hardware) : null,
+        req.hardware ? jsonParam(req.hardware) : null,
       ],
     );
     await q.query('UPDATE enroll_tokens SET used_key_id = $2, used_at = $3, cert_serial = $4 WHERE token_hash = $1', [

@@ -25,8 +25,14 @@ const BoothId = Type.String({
   pattern: '^[A-Za-z0-9._-]+$',
   title: 'a booth id: 1-53 letters, digits and . _ -',
 });
+/** One line of text; control characters are refused (PostgreSQL cannot store a NUL, and none belongs in a name). */
 const Text = (maxLength: number) =>
-  Type.String({ minLength: 1, maxLength, title: `text of 1-${maxLength} characters` });
+  Type.String({
+    minLength: 1,
+    maxLength,
+    pattern: '^[^\\u0000-\\u001F\\u007F]*$',
+    title: `text of 1-${maxLength} characters, no control characters`,
+  });
 const Int = (minimum: number, maximum: number, description: string) =>
   Type.Integer({ minimum, maximum, title: `an integer ${minimum}-${maximum}`, description });
 const Seat = Int(1, 99, 'committee seat');

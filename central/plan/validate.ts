@@ -52,7 +52,8 @@ const rowValidators = Object.fromEntries(
 function shown(field: string, value: unknown): string {
   if (value === undefined) return 'nothing';
   if (SECRET_FIELDS.has(field)) return typeof value === 'string' ? `${value.length} characters` : typeof value;
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  // Control characters are shown as JSON escapes: a NUL or a line break stays visible.
+  const text = typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : JSON.stringify(value);
   const cut = text.length > 40 ? `${text.slice(0, 40)}...` : text;
   return typeof value === 'string' ? `"${cut}"` : cut;
 }

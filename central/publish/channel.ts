@@ -9,6 +9,7 @@ import type { BoothRoutes } from '../http/booth-server.js';
 import { isoInstant } from '../plan/local-time.js';
 import { dueCommands } from './commands.js';
 import { rotationCommands } from './key-rotation.js';
+import { jsonParam } from '../db/nul.js';
 
 /**
  * The package channel, central side (protocol/channel.ts): every route behind the booth's
@@ -114,7 +115,7 @@ async function storeReport(ctx: CentralContext, boothId: string, report: Channel
     const known = await q.query<{ package_id: string; version: number }>(
       `SELECT package_id, version FROM packages WHERE booth_id = $1 AND (package_id, version) IN (
          SELECT x.package_id, x.version FROM json_to_recordset($2::json) AS x(package_id text, version integer))`,
-      [boothId, JSON.stringify(report.packages.map((p) => ({ package_id: p.packageId, version: p.version })))],
+      [boothId, jsonParam(report.packages.map((p) => ({ package_id: p.packageId, version: p.version })))],
     );
     const unknown = report.packages.filter(
       (p) => !known.rows.some((k) => k.package_id === p.packageId && k.version === p.version),
@@ -132,7 +133,7 @@ async function storeReport(ctx: CentralContext, boothId: string, report: Channel
          SET reason = excluded.reason, message = excluded.message, at = excluded.at, reported_at = excluded.reported_at`,
       [
         boothId,
-        JSON.stringify(
+        jsonParam(
           report.packages.map((p) => ({
             package_id: p.packageId,
             version: p.version,

@@ -53,7 +53,13 @@ export const ProjectBody = Type.Object({ projectId: Id }, { additionalProperties
 export const ActionBody = Type.Object(
   {
     action: Type.Union([Type.Literal('sign'), Type.Literal('dissent'), Type.Literal('refuse')]),
-    reason: Type.String({ maxLength: 500, default: '' }),
+    // Typed text: tabs and line breaks, no other control characters (a NUL cannot be stored
+    // by the central server's database, and none belongs in a signed dissent).
+    reason: Type.String({
+      maxLength: 500,
+      default: '',
+      pattern: '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]*$',
+    }),
   },
   { additionalProperties: false },
 );

@@ -179,7 +179,8 @@ describe.each(BACKENDS)('the package channel over mutual TLS on %s', (backend) =
       method: 'POST',
       body: {
         packages: [
-          { packageId: `${DATE}.hall2-b1`, version: 1, state: 'refused', reason: 'other-key', message: 'x', at },
+          // The booth's message holds a NUL, which PostgreSQL cannot store: kept with U+FFFD.
+          { packageId: `${DATE}.hall2-b1`, version: 1, state: 'refused', reason: 'other-key', message: 'x\u0000', at },
         ],
       },
     });
@@ -206,7 +207,7 @@ describe.each(BACKENDS)('the package channel over mutual TLS on %s', (backend) =
     expect(s.alerts).toEqual([
       // Inventory's own alert: this booth has never called the central server.
       expect.stringMatching(/^booth hall3-b1: enrolled .*, never contacted the central server$/),
-      `booth hall2-b1 refused package ${DATE}.hall2-b1 v1: other-key (x)`,
+      `booth hall2-b1 refused package ${DATE}.hall2-b1 v1: other-key (x\ufffd)`,
       `booth hall3-b1 has not installed package ${DATE}.hall3-b1 v1, whose roster opens at 2026-12-07T01:30:00Z`,
     ]);
   });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { appendBlob } from '../../central/collect/blob-ledger.js';
 import { ingestBatch, type IngestResult } from '../../central/collect/ingest.js';
+import { recordHash } from '../../protocol/records/record-codec.js';
 import { statusOp } from '../../central/status/status.js';
 import { isBoothError, type BoothError } from '../../protocol/errors.js';
 import type { SignedBatch } from '../../protocol/sync/schemas.js';
@@ -136,6 +137,37 @@ describe.each(BACKENDS)('ingestion on %s', (backend) => {
     expect(again.acks[2]).toMatchObject({ seq: 3, status: 'rejected', reason: r.acks[2]?.reason });
     expect(await problems(b.id)).toEqual([{ seq: 3, kind: 'record-rejected', detail: expect.stringMatching(/seat/) }]);
     expect(await count('sign_facts', b.id)).toBe(0);
+  });
+
+  it('stores records whose text holds NUL (PostgreSQL text and jsonb refuse it): exact payload kept, the chain moves on', async () => {
+    // A dissent reason typed through the kiosk API by an older booth, or any field a newer booth
+    // adds: the record is signed evidence. Before, the insert failed (500) and the booth's every
+    // later record stayed behind it, retried forever.
+    const b = await booth();
+    day(b, 2);
+    const reason = 'not\u0000agreed \\u0000'; // a NUL, and the six characters of an escaped one
+    b.add('sign', { ...signPayload(sample(b.id), 2, null, { action: 'dissent' }), reason, extra: ['\u0000'] });
+    b.add('visit', { ...visitPayload(sample(b.id), 3), outcome: 'left\u0000' });
+    day(b, 2);
+    const r = await ingest(b, b.batch(0));
+    expect(r).toMatchObject({ stored: 6, rejected: 0, centralLastSeq: 6 });
+    const rows = await t.ctx.db.query<{ seq: number; payload: Record<string, unknown>; payload_exact: string | null }>(
+      'SELECT seq, payload, payload_exact FROM records WHERE booth_id = $1 ORDER BY seq',
+      [b.id],
+    );
+    const sign = rows.rows[2]!;
+    expect(sign.payload.reason).toBe('not\ufffdagreed \\u0000');
+    // The exact payload, from which the record's hash and signature verify again.
+    expect(JSON.parse(sign.payload_exact!)).toEqual(b.records[2]!.payload);
+    expect(recordHash(b.signer.suite, b.id, { ...b.records[2]!, payload: JSON.parse(sign.payload_exact!) })).toBe(
+      b.records[2]!.hash,
+    );
+    expect(rows.rows[3]!.payload.outcome).toBe('left\ufffd');
+    // Records without NUL keep no second copy.
+    expect(rows.rows.filter((x) => x.payload_exact !== null).map((x) => x.seq)).toEqual([3, 4]);
+    expect(await count('sign_facts', b.id)).toBe(1);
+    expect(await count('visit_facts', b.id)).toBe(3);
+    expect(await problems(b.id)).toEqual([]);
   });
 
   it('stores nothing from a batch beyond the head (central restored from a backup) and says where it is', async () => {

@@ -103,6 +103,22 @@ describe.each(BACKENDS)('enrollment on %s', (backend) => {
     });
   });
 
+  it('stores a hardware description holding NUL with U+FFFD (PostgreSQL refuses NUL: it was a 500)', async () => {
+    const token = await addWithToken('hall2-nul');
+    const keys = await generateKeyPair();
+    const csr = await createCsr('CN=booth-enrolling', keys);
+    const res = await httpsJson(`${c.boothUrl}/enroll/v1`, {
+      ca,
+      body: { token, csr, hardware: { camera: 'cam\u0000' } },
+    });
+    expect(res.status).toBe(200);
+    const stored = await ctx().db.query<{ hardware: unknown }>(
+      'SELECT hardware FROM booth_certificates WHERE booth_id = $1',
+      ['hall2-nul'],
+    );
+    expect(stored.rows).toEqual([{ hardware: { camera: 'cam\ufffd' } }]);
+  });
+
   it('a retry with the same key gets the same certificate, also after the central server restarted', async () => {
     const token = await addWithToken('hall2-b2');
     const keys = await generateKeyPair();

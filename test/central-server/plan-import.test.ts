@@ -120,6 +120,7 @@ describe.each(BACKENDS)('plan import on %s', (backend) => {
       'experts.csv': (s) =>
         s
           .replace('310104197008250625', '310104197008250626')
+          .replace('张伟', '张\u0000伟')
           .concat('EXP-1001,又一个,110105196503120419,expert-a.jpg\nEXP-1004,赵六,320102198106071042,fake.jpg\n'),
       'photos/fake.jpg': 'not a jpeg at all',
       'assignments.csv': (s) =>
@@ -132,6 +133,7 @@ describe.each(BACKENDS)('plan import on %s', (backend) => {
     const problems = await problemsOf(importPlan(t.ctx, { path: dir, date: DATE }));
     expect(problems).toEqual(
       expect.arrayContaining([
+        'experts.csv row 4, field name: expected text of 1-100 characters, no control characters, got "张\\u0000伟"',
         'experts.csv row 3, field id_number: expected an 18-character PRC ID number: the check digit (GB 11643) does not match; mistyped?',
         'experts.csv row 5, field id: this expert id appears again (first at experts.csv row 2)',
         expect.stringMatching(/^experts\.csv row 6, field photos: photos\/fake\.jpg is not a JPEG that decodes/),

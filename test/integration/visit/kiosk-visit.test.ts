@@ -59,8 +59,14 @@ async function verifyExpert(): Promise<void> {
   expect(v.screen).toBe('projects');
 }
 
-async function signProject(projectId: string, action: 'sign' | 'dissent', reason = ''): Promise<string> {
+async function signProject(
+  projectId: string,
+  action: 'sign' | 'dissent',
+  reason = '',
+  atAction?: () => Promise<void>,
+): Promise<string> {
   expect((await post(h.app, '/api/kiosk/project', { projectId })).json.screen).toBe('action');
+  await atAction?.();
   expect((await post(h.app, '/api/kiosk/action', { action, reason })).json.screen).toBe('signing');
   expect(await inkDone()).toBeGreaterThan(50);
   expect((await post(h.app, '/api/kiosk/signature/done')).json.screen).toBe('confirm');
@@ -151,7 +157,12 @@ describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
       (await post(h.app, '/api/kiosk/override', { staffId: 'staff-01', pin: '246810', projectId: 'P-2026-001' }))
         .status,
     ).toBe(200);
-    const signId = await signProject('P-2026-001', 'dissent', '报价评分计算有误');
+    const signId = await signProject('P-2026-001', 'dissent', '报价评分计算有误', async () => {
+      // Control characters are refused where they are typed: a NUL would reach the signed record.
+      const nul = await post(h.app, '/api/kiosk/action', { action: 'dissent', reason: '有误\u0000' });
+      expect(nul).toMatchObject({ status: 400, json: { code: 'BOOTH_ERR_BAD_INPUT' } });
+      expect((await state(h.app)).screen).toBe('action');
+    });
     await post(h.app, '/api/kiosk/finish');
     const sign = (await records('sign')).find((r) => r.payload.signId === signId);
     expect(sign?.payload).toMatchObject({
