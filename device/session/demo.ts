@@ -13,9 +13,9 @@ import type { SessionPackage } from '../../protocol/session/schema.js';
  */
 export const DEMO_STAFF = { id: 'staff-01', pin: '246810' } as const;
 export const DEMO_EXPERTS = {
-  a: { expertId: 'EXP-1001', displayName: '王建国', idNumber: '110101195001011234' },
-  b: { expertId: 'EXP-1002', displayName: '李秀英', idNumber: '110101196203034321' },
-  c: { expertId: 'EXP-1003', displayName: '张伟', idNumber: '11010119700505567X' },
+  a: { expertId: 'EXP-1001', displayName: '王建国', idNumber: '110105196503120419' },
+  b: { expertId: 'EXP-1002', displayName: '李秀英', idNumber: '310104197008250625' },
+  c: { expertId: 'EXP-1003', displayName: '张伟', idNumber: '440304197801150830' },
 } as const;
 
 export interface DemoOptions {

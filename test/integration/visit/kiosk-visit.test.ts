@@ -211,7 +211,7 @@ describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
     const ok = await post(h.app, '/api/kiosk/witness', {
       staffId: 'staff-01',
       pin: '246810',
-      idNumber: '110101196203034321',
+      idNumber: '310104197008250625',
     });
     expect(ok.json).toMatchObject({ screen: 'projects', method: 'staff-witness', expert: { maskedName: '李*英' } });
     await post(h.app, '/api/kiosk/cancel');

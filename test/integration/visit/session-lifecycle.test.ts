@@ -17,7 +17,7 @@ import { fixturesDir, post, startHarness, state, type Harness } from './harness.
  */
 const NO_FACE = { face: { runtime: { modelsDir: '/nonexistent-models' } } };
 const STAFF = { staffId: 'staff-01', pin: '246810' };
-const EXPERT_B = '110101196203034321';
+const EXPERT_B = '310104197008250625';
 let h: Harness | null = null;
 
 afterEach(async () => {

@@ -155,7 +155,7 @@ describe('session package', () => {
     // Nothing of identity yet: no audit of an opening, no name anywhere in the audit log.
     expect(JSON.stringify(audits)).not.toContain(DEMO_EXPERTS.a.displayName);
     expect(audits.find((a) => a.event === 'session.installed')).toMatchObject({ entries: 3 });
-    const ref = await v.findByIdNumber(pkg, ' 110101195001011234 ');
+    const ref = await v.findByIdNumber(pkg, ' 110105196503120419 ');
     expect(ref).not.toBeNull();
     expect(await v.findByIdNumber(pkg, '110101195001019999')).toBeNull();
     const identity = await v.openIdentity(pkg, ref as string, 'verified', 'staff-witness');
