@@ -53,7 +53,7 @@ export function signRecord(i: SignRecordInput): Record<string, unknown> {
     consent: v.consent ? { version: v.consent.version, accepted: v.consent.accepted } : null,
     faceScore: v.faceScore,
     livenessScore: v.livenessScore,
-    attempts: v.attempts + 1,
+    attempts: v.failedAttempts + 1,
     witnessStaffId: v.witnessStaffId,
     override:
       v.override && v.override.projectId === i.choice.projectId
@@ -89,7 +89,7 @@ export function visitRecord(
     outcome,
     method: visit.method,
     consent: visit.consent ? { version: visit.consent.version, accepted: visit.consent.accepted } : null,
-    attempts: visit.attempts,
+    attempts: visit.failedAttempts,
     expertId: visit.expert?.expertId ?? null,
     projectId: visit.choice?.projectId ?? null,
     signId: ids.signId,

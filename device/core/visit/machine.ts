@@ -90,6 +90,7 @@ function newVisit(id: string, now: Now): Visit {
     consent: null,
     method: null,
     attempts: 0,
+    failedAttempts: 0,
     faceScore: null,
     livenessScore: null,
     witnessStaffId: null,
@@ -159,10 +160,11 @@ class Step {
 
   failedAttempt(reason: string, witness: boolean): StepResult {
     const attempts = this.visit.attempts + 1;
+    const counts = { attempts, failedAttempts: this.visit.failedAttempts + 1 };
     const off: Effect[] = witness ? [] : [{ type: 'capture', on: false }];
-    if (attempts >= this.policy.maxAttempts) return this.go({ name: 'locked' }, { attempts }, off);
-    if (witness) return this.go({ name: 'witness' }, { attempts });
-    return this.go({ name: 'rejected', reason }, { attempts }, off);
+    if (attempts >= this.policy.maxAttempts) return this.go({ name: 'locked' }, counts, off);
+    if (witness) return this.go({ name: 'witness' }, counts);
+    return this.go({ name: 'rejected', reason }, counts, off);
   }
 
   chooseProject(projectId: string): StepResult {
@@ -232,7 +234,8 @@ function transition(s: Step): StepResult | null {
       if (input.type === 'witness') return s.go({ name: 'witness' });
       return null;
     case 'locked':
-      // Staff at the booth may verify the expert by the witnessed path.
+      // Staff at the booth may verify the expert by the witnessed path, with attempts of its own;
+      // the failed ones before stay counted in failedAttempts.
       if (input.type === 'witness') return s.go({ name: 'witness' }, { attempts: 0 });
       return null;
     case 'witness':

@@ -86,8 +86,10 @@ export interface Visit {
   startedAt: number;
   consent: { version: string; accepted: boolean; at: number } | null;
   method: VisitMethod | null;
-  /** Failed verification attempts so far (face rejections, failed witnessed checks). */
+  /** Failed verification attempts toward the lockout (reset when staff take over a locked-out visit). */
   attempts: number;
+  /** Every failed verification attempt of the visit, never reset: what the records and credit count. */
+  failedAttempts: number;
   faceScore: number | null;
   livenessScore: number | null;
   witnessStaffId: string | null;

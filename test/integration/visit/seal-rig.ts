@@ -136,6 +136,7 @@ export async function sealRig(dir?: { path: string; cleanup: () => Promise<void>
         consent: { version: 'face-consent/1', accepted: true, at: T0 },
         method: 'face',
         attempts: 1,
+        failedAttempts: 1,
         faceScore: 0.7,
         livenessScore: 0.95,
         witnessStaffId: null,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { initialMachine, step, LEDS } from '../../../device/core/visit/machine.js';
 import { kioskView, maskName } from '../../../device/core/visit/view.js';
+import { visitRecord } from '../../../device/visit/records.js';
 import type {
   Effect,
   ExpertView,
@@ -207,9 +208,17 @@ describe('verification: retries, lockout, second face, alternative path', () => 
   it('staff may verify a locked-out expert by the witnessed path', () => {
     const d = new Driver().to(begin, accept, rejectFace, { type: 'retry' }, rejectFace, { type: 'retry' }, rejectFace);
     expect(d.state).toBe('locked');
-    d.to({ type: 'witness' }, { type: 'witness-verified', expert, staffId: 'S1' });
+    d.to({ type: 'witness' }, { type: 'witness-failed', reason: 'staff-pin' });
+    expect(d.state).toBe('witness'); // the witnessed path has attempts of its own
+    d.to({ type: 'witness-verified', expert, staffId: 'S1' });
     expect(d.state).toBe('projects');
     expect(d.m.visit).toMatchObject({ method: 'staff-witness', witnessStaffId: 'S1' });
+    // The three face rejections before the lockout still count (credit: failed attempts); the
+    // handover to staff used to reset them, so the visit record said 1.
+    d.to({ type: 'finish' });
+    expect(d.ended()).toMatchObject([{ outcome: 'completed', visit: { failedAttempts: 4 } }]);
+    const v = d.ended()[0]!.visit;
+    expect(visitRecord(v, 'completed', d.wall, { packageId: 'P', boothId: 'B', signId: null }).attempts).toBe(4);
   });
 
   it('a second face pauses capture: no verification until one face remains', () => {

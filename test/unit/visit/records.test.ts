@@ -41,6 +41,7 @@ const visit: Visit = {
   consent: { version: 'face-consent/1', accepted: true, at: T0 + 10 * 60_000 },
   method: 'face',
   attempts: 1,
+  failedAttempts: 1,
   faceScore: 0.62,
   livenessScore: 0.97,
   witnessStaffId: null,
@@ -166,7 +167,15 @@ describe('records', () => {
       expect(
         visitSchema.problems(visitRecord(visit, outcome, T0, { packageId: 'pkg', boothId: 'b1', signId: null })),
       ).toEqual([]);
-    const fresh: Visit = { ...visit, expert: null, choice: null, verifiedAt: null, method: null, attempts: 0 };
+    const fresh: Visit = {
+      ...visit,
+      expert: null,
+      choice: null,
+      verifiedAt: null,
+      method: null,
+      attempts: 0,
+      failedAttempts: 0,
+    };
     expect(
       visitSchema.problems(visitRecord(fresh, 'cancelled', T0, { packageId: null, boothId: 'b1', signId: null })),
     ).toEqual([]);
