@@ -56,6 +56,10 @@ export const ERROR_CODES = {
   BOOTH_ERR_PLAN_INVALID: { status: 422, key: 'error.plan.invalid' },
   BOOTH_ERR_PUBLISH_REFUSED: { status: 409, key: 'error.publish.refused' },
   BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
+  // issue 15: tuning (site limits, Node-RED node allowlist, editor login lockout)
+  BOOTH_ERR_TUNABLE_OUT_OF_LIMITS: { status: 422, key: 'error.tunable.outOfLimits' },
+  BOOTH_ERR_TUNING_NODE_FORBIDDEN: { status: 400, key: 'error.tuning.nodeForbidden' },
+  BOOTH_ERR_TUNING_LOCKED_OUT: { status: 429, key: 'error.tuning.lockedOut' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,6 +2,7 @@ import {
   AuditPayloadSchema,
   NoShowPayloadSchema,
   SignPayloadSchema,
+  TuningChangedPayloadSchema,
   VisitPayloadSchema,
   type NoShowPayload,
   type SignPayload,
@@ -29,6 +30,7 @@ const validators = {
   noShow: compileValidator(NoShowPayloadSchema),
   visit: compileValidator(VisitPayloadSchema),
   audit: compileValidator(AuditPayloadSchema),
+  tuningChanged: compileValidator(TuningChangedPayloadSchema),
 };
 
 function check<T extends TSchema>(v: Validator<T>, payload: unknown, what: string): string | null {
@@ -59,7 +61,10 @@ export function classify(r: CommittedRecord, boothId: string): Classified {
       return invalid(`visit record: payload type ${JSON.stringify(p.type ?? null)} is neither "visit" nor "no-show"`);
     }
     case 'audit': {
-      const why = check(validators.audit, p, 'audit');
+      // Audit events with a schema of their own are checked against it too (issue 15: tuning).
+      const why =
+        check(validators.audit, p, 'audit') ??
+        (p.event === 'tuning.changed' ? check(validators.tuningChanged, p, 'tuning.changed') : null);
       return why ? invalid(why) : { type: 'audit', payload: p };
     }
     case 'session':

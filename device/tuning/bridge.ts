@@ -15,7 +15,8 @@ export interface BoothBridge {
   readonly version: 1;
   /** Subscribes to booth events matching any of the patterns ('*', 'visit.*' or an exact name). */
   onEvent(owner: string, patterns: readonly string[], fn: (event: string, payload: unknown) => void): () => void;
-  tune(key: string, value: unknown, actor: string): Promise<TuneChange>;
+  /** Sets a tunable from the flow node `nodeId`; journaled as `<editor user>@node-red:<nodeId>`. */
+  tune(key: string, value: unknown, nodeId: string): Promise<TuneChange>;
   tunables(): TunableView[];
   /** A pattern name, or { color, on } for one LED. Throws BOOTH_ERR_BAD_INPUT naming the problem. */
   led(command: unknown): string;
@@ -35,7 +36,13 @@ export function matchesEvent(patterns: readonly string[], event: string): boolea
   return patterns.some((p) => p === '*' || p === event || (p.endsWith('.*') && event.startsWith(p.slice(0, -1))));
 }
 
-export function createBridge(deps: { bus: EventBus; tunables: Tunables; leds: () => Leds | null }): BoothBridge {
+export function createBridge(deps: {
+  bus: EventBus;
+  tunables: Tunables;
+  leds: () => Leds | null;
+  /** The editor's only user: whoever deployed the flow (who, in the journal record). */
+  user: string;
+}): BoothBridge {
   return {
     version: 1,
     onEvent(owner, patterns, fn) {
@@ -43,7 +50,8 @@ export function createBridge(deps: { bus: EventBus; tunables: Tunables; leds: ()
         if (matchesEvent(patterns, event)) fn(event, payload);
       });
     },
-    tune: (key, value, actor) => deps.tunables.set(key, value, actor),
+    tune: (key, value, nodeId) =>
+      deps.tunables.set(String(key), value, `${deps.user}@node-red:${String(nodeId).slice(0, 64)}`),
     tunables: () => deps.tunables.list(),
     led(command) {
       const cmd = ledValidator.parse(command, 'LED command');

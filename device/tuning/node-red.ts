@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { copyFile, constants, mkdir } from 'node:fs/promises';
+import { chmod, copyFile, constants, mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { TuningSettings } from '../config/sections/tuning.js';
 import { BoothError } from '../../protocol/errors.js';
 import type { BoothBridge } from './bridge.js';
+import { TuningGate } from './gate.js';
+import { checkRegistered, setAsideForbiddenFlows } from './node-allowlist.js';
 import { nodeRedSettings } from './settings.js';
 import type { TuningSecrets } from './secrets.js';
 
@@ -17,6 +19,7 @@ interface NodeRedApi {
   httpAdmin: Handler;
   httpNode: Handler;
   events: { once(event: string, fn: () => void): void };
+  nodes: { getNodeList(): { id: string; types?: string[]; enabled?: boolean }[] };
 }
 type Handler = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
@@ -44,8 +47,15 @@ export class NodeRedHost {
   private server: Server | null = null;
   private red: NodeRedApi | null = null;
   private address = '';
+  private readonly gate: TuningGate;
 
-  constructor(private readonly deps: NodeRedDeps) {}
+  constructor(private readonly deps: NodeRedDeps) {
+    this.gate = new TuningGate({
+      user: deps.settings.user,
+      passwordHash: deps.secrets.passwordHash,
+      logger: deps.logger,
+    });
+  }
 
   get url(): string {
     return this.address;
@@ -54,13 +64,25 @@ export class NodeRedHost {
   async start(): Promise<string> {
     const { settings, userDir, flowsDir, logger } = this.deps;
     await mkdir(userDir, { recursive: true, mode: 0o700 });
-    // First boot only: a technician's flows are never overwritten.
-    await copyFile(join(flowsDir, 'default-site.json'), join(userDir, 'flows.json'), constants.COPYFILE_EXCL).then(
+    await chmod(userDir, 0o700); // a userDir made by an earlier build may be 0755
+    const defaultFlow = join(flowsDir, 'default-site.json');
+    const flowFile = join(userDir, 'flows.json');
+    // First boot only: a technician's flows are never overwritten...
+    await copyFile(defaultFlow, flowFile, constants.COPYFILE_EXCL).then(
       () => logger.info({ userDir }, 'tuning: default site flow installed'),
       (err: NodeJS.ErrnoException) => {
         if (err.code !== 'EEXIST') throw err;
       },
     );
+    // ...unless they hold a node a booth no longer loads (function, exec...): Node-RED would wait
+    // for the missing type forever, editor included. Set aside, named in the log.
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const refused = await setAsideForbiddenFlows(flowFile, defaultFlow, stamp);
+    if (refused.length)
+      logger.error(
+        { types: refused, setAside: `${flowFile}.refused-${stamp}` },
+        'tuning: the saved flows use node types a booth does not load; set aside, default site flow installed',
+      );
     // Loaded lazily: with tuning disabled the booth never pays for Node-RED (nor its
     // process-wide dns.setDefaultResultOrder('ipv4first')).
     const mod = (await import('node-red')) as unknown as { default: NodeRedApi };
@@ -79,6 +101,14 @@ export class NodeRedHost {
     });
     try {
       await red.start();
+      // The load settings are the fence; this is the check that nothing got past them.
+      try {
+        checkRegistered(red.nodes.getNodeList());
+      } catch (err) {
+        await red.stop();
+        this.red = null;
+        throw err;
+      }
       // RED.start() resolves before the flows run.
       await flowsStarted;
     } finally {
@@ -128,8 +158,32 @@ export class NodeRedHost {
       if (req.url.startsWith('?')) req.url = `/${req.url}`;
       handler(req, res, notFound);
     };
-    if (under(`${base}/api`)) return mount(`${base}/api`, red.httpNode);
+    const method = req.method ?? 'GET';
+    // The gate (device/tuning/gate.ts) answers what it refuses; otherwise it hands on to Node-RED.
+    const guarded = (check: Promise<void>) => void check.catch((err: unknown) => this.gate.fail(res, err));
+    if (under(`${base}/api`)) return guarded(this.gate.nodeAuth(req, res, () => mount(`${base}/api`, red.httpNode)));
+    if (under(base)) {
+      // As Express's router sees it (case-insensitive, trailing slash optional), so that no
+      // spelling of a path slips past the gate.
+      const route = adminRoute(url.slice(base.length));
+      if (method === 'POST' && route === '/auth/token')
+        return guarded(this.gate.login(req, res, () => mount(base, red.httpAdmin)));
+      if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && /^\/flows?(\/|$)/.test(route))
+        return guarded(this.gate.deploy(req, res, () => mount(base, red.httpAdmin)));
+    }
     if (under(base)) return mount(base, red.httpAdmin);
     notFound();
   }
+}
+
+/** An admin path as Express matches it: decoded, lower case, single slashes, no trailing slash. */
+function adminRoute(rest: string): string {
+  const path = rest.split('?')[0] ?? '';
+  let decoded = path;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    // left as is: Express would not match a malformed escape either
+  }
+  return decoded.toLowerCase().replace(/\/+/g, '/').replace(/\/$/, '');
 }

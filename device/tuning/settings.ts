@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { NodeRedDeps } from './node-red.js';
+import { nodeLoadSettings } from './node-allowlist.js';
+import { privateStorage } from './private-storage.js';
 import { verifyPassword } from './secrets.js';
 
 /** Node-RED's numeric log levels (@node-red/util log.js) mapped to pino's. */
@@ -26,8 +28,10 @@ interface NodeRedLogMessage {
 
 /**
  * The settings object for RED.init. Every choice here is a security or footprint decision:
- * editor behind a login, no exec node, no palette or module installs, no telemetry or update
- * checks (nothing downloads at run time), credentials encrypted with the provisioned secret.
+ * editor behind a login, only the allowlisted nodes load (device/tuning/node-allowlist.ts: no
+ * function, exec, file, outgoing network), no palette or module installs or loads, no telemetry
+ * or update checks (nothing downloads at run time), credentials encrypted with the provisioned
+ * secret, Node-RED's files private (device/tuning/private-storage.ts).
  */
 export function nodeRedSettings(deps: NodeRedDeps): Record<string, unknown> {
   const { settings, secrets, logger } = deps;
@@ -42,13 +46,15 @@ export function nodeRedSettings(deps: NodeRedDeps): Record<string, unknown> {
     httpStatic: false,
     disableEditor: false,
     nodesDir: [join(deps.flowsDir, 'nodes')],
-    nodesExcludes: ['90-exec.js'],
+    ...nodeLoadSettings(),
     functionExternalModules: false,
     externalModules: {
       autoInstall: false,
-      palette: { allowInstall: false, allowUpload: false },
-      modules: { allowInstall: false },
+      // denyList '*': no node module from userDir/node_modules loads either.
+      palette: { allowInstall: false, allowUpload: false, allowList: [], denyList: ['*'] },
+      modules: { allowInstall: false, allowList: [], denyList: ['*'] },
     },
+    storageModule: privateStorage(deps.userDir),
     editorTheme: {
       page: { title: 'Booth tuning' },
       header: { title: 'Booth tuning' },

@@ -19,6 +19,12 @@ export interface TunablesDeps {
   auditFile: string;
   bus: EventBus;
   clock: Clock;
+  /**
+   * Commits the change to the hash-chained journal (an audit record, protocol/records/payloads.ts
+   * TuningChangedPayload) before it is persisted or applied. Throws when the journal cannot take
+   * it: the change is then refused and nothing changes.
+   */
+  journal: (change: TuneChange) => Promise<void>;
   warn?: (message: string) => void;
 }
 
@@ -26,6 +32,7 @@ export interface TuneChange {
   key: string;
   old: unknown;
   new: unknown;
+  /** Who: `<editor user>@node-red:<node id>` from a flow, or the caller's name. */
   actor: string;
   at: number;
 }
@@ -36,9 +43,12 @@ export interface TunableView {
   base: unknown;
   minimum?: number;
   maximum?: number;
+  minItems?: number;
   schema: TunableInfo['schema'];
   description: string;
 }
+
+type SiteLimit = { minimum?: number; maximum?: number; minItems?: number };
 
 type Subscriber = (change: TuneChange, config: BoothConfig) => void;
 
@@ -115,7 +125,10 @@ export class Tunables {
     });
   }
 
-  /** Sets one tunable; throws BOOTH_ERR_TUNABLE_UNKNOWN / BOOTH_ERR_TUNABLE_INVALID and changes nothing then. */
+  /**
+   * Sets one tunable; throws BOOTH_ERR_TUNABLE_UNKNOWN / _INVALID / _OUT_OF_LIMITS (or the journal's
+   * error) and changes nothing then.
+   */
   set(key: string, value: unknown, actor: string): Promise<TuneChange> {
     const run = this.queue.then(() => this.apply(key, value, actor));
     this.queue = run.catch(() => undefined);
@@ -151,6 +164,15 @@ export class Tunables {
       actor,
       at: this.deps.clock.now(),
     };
+    // The journal first: a change in force is always in the hash-chained journal (a crash right
+    // after leaves a record of a change that did not apply, which the audit line then lacks).
+    try {
+      await this.deps.journal(change);
+    } catch (err) {
+      const reason = `not journaled, value kept: ${err instanceof Error ? err.message : String(err)}`;
+      this.deps.bus.emit('tuning.refused', { key, value, actor, reason });
+      throw err;
+    }
     const overrides = { ...this.overrides };
     if (JSON.stringify(change.new) === JSON.stringify(readPath(this.deps.config, key))) delete overrides[key];
     else overrides[key] = change.new;
@@ -180,15 +202,42 @@ export class Tunables {
     return t;
   }
 
-  private range(t: TunableInfo): { minimum?: number; maximum?: number } {
-    const limit = (this.deps.config.tuning as TuningSettings).limits[t.key];
-    const s = t.schema as { minimum?: number; maximum?: number };
+  private limit(key: string): SiteLimit | undefined {
+    return ((this.deps.config.tuning as TuningSettings).limits as Record<string, SiteLimit | undefined>)[key];
+  }
+
+  private range(t: TunableInfo): { minimum?: number; maximum?: number; minItems?: number } {
+    const limit = this.limit(t.key);
+    const s = t.schema as { minimum?: number; maximum?: number; minItems?: number };
     const minimum = Math.max(s.minimum ?? -Infinity, limit?.minimum ?? -Infinity);
     const maximum = Math.min(s.maximum ?? Infinity, limit?.maximum ?? Infinity);
+    const minItems = Math.max(s.minItems ?? 0, limit?.minItems ?? 0);
     return {
       ...(Number.isFinite(minimum) ? { minimum } : {}),
       ...(Number.isFinite(maximum) ? { maximum } : {}),
+      ...(minItems > 0 ? { minItems } : {}),
     };
+  }
+
+  /** Site limits apply to what a flow sets; the config file's own value (a reset) is the officer's choice. */
+  private checkLimits(t: TunableInfo, value: unknown): void {
+    if (JSON.stringify(value) === JSON.stringify(readPath(this.deps.config, t.key))) return;
+    const { minimum, maximum, minItems } = this.range(t);
+    if (
+      typeof value === 'number' &&
+      ((minimum !== undefined && value < minimum) || (maximum !== undefined && value > maximum))
+    )
+      throw new BoothError(
+        'BOOTH_ERR_TUNABLE_OUT_OF_LIMITS',
+        `${t.key}: ${value} is outside the site range ${minimum ?? '-∞'}..${maximum ?? '∞'}; value kept`,
+        { key: t.key, value, minimum, maximum },
+      );
+    if (Array.isArray(value) && minItems !== undefined && value.length < minItems)
+      throw new BoothError(
+        'BOOTH_ERR_TUNABLE_OUT_OF_LIMITS',
+        `${t.key}: ${value.length} item(s), the site requires at least ${minItems}; value kept`,
+        { key: t.key, value, minItems },
+      );
   }
 
   /** The config with key set to value, validated; throws BOOTH_ERR_TUNABLE_* naming the problem. */
@@ -202,16 +251,7 @@ export class Tunables {
         key,
         problems: check.problems,
       });
-    const { minimum, maximum } = this.range(t);
-    if (
-      typeof value === 'number' &&
-      ((minimum !== undefined && value < minimum) || (maximum !== undefined && value > maximum))
-    )
-      throw new BoothError(
-        'BOOTH_ERR_TUNABLE_INVALID',
-        `${key}: ${value} is outside the site range ${minimum ?? '-∞'}..${maximum ?? '∞'}; value kept`,
-        { key, minimum, maximum },
-      );
+    this.checkLimits(t, value);
     return deepFreeze(copy as unknown as BoothConfig);
   }
 }

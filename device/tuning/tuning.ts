@@ -4,10 +4,11 @@ import type { BoothConfig } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock, Leds } from '../core/ports.js';
 import { projectDir } from '../paths.js';
+import type { TuningChangedPayload } from '../../protocol/records/payloads.js';
 import { createBridge } from './bridge.js';
 import { NodeRedHost } from './node-red.js';
 import { ensureTuningSecrets } from './secrets.js';
-import { Tunables } from './tunables.js';
+import { Tunables, type TuneChange } from './tunables.js';
 
 export interface TuningDeps {
   config: BoothConfig;
@@ -16,8 +17,26 @@ export interface TuningDeps {
   logger: Logger;
   /** The LEDs once hardware started (the `booth led` node drives them). */
   leds: () => Leds | null;
+  /**
+   * Commits a tuning change to the hash-chained journal before it applies (device/main.ts: an
+   * audit record through the store). Throws while the journal is not open: the change is refused.
+   */
+  journal: (change: TuneChange) => Promise<void>;
   /** flows/ (custom nodes and the default site flow); tests may point elsewhere. */
   flowsDir?: string;
+}
+
+/** The journal record of a change (protocol/records/payloads.ts TuningChangedPayloadSchema). */
+export function tuningChangedPayload(boothId: string, change: TuneChange): TuningChangedPayload {
+  return {
+    event: 'tuning.changed',
+    boothId,
+    key: change.key,
+    old: change.old,
+    new: change.new,
+    actor: change.actor,
+    at: new Date(change.at).toISOString(),
+  };
 }
 
 /** Where the tuning feature keeps its state inside the data directory. */
@@ -43,6 +62,7 @@ export class Tuning {
       auditFile: paths.audit,
       bus: deps.bus,
       clock: deps.clock,
+      journal: deps.journal,
       warn: (m) => deps.logger.warn(m),
     });
   }
@@ -66,7 +86,12 @@ export class Tuning {
       userDir: tuningPaths(config.dataDir).userDir,
       flowsDir: this.deps.flowsDir ?? join(projectDir(), 'flows'),
       secrets,
-      bridge: createBridge({ bus: this.deps.bus, tunables: this.tunables, leds: this.deps.leds }),
+      bridge: createBridge({
+        bus: this.deps.bus,
+        tunables: this.tunables,
+        leds: this.deps.leds,
+        user: config.tuning.user,
+      }),
       logger: logger.child({ feature: 'tuning' }),
     });
     this.editor = await this.host.start();

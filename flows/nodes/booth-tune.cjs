@@ -20,7 +20,7 @@ module.exports = function (RED) {
       /** @param {any} msg @param {(m: any) => void} send @param {(err?: unknown) => void} done */
       function (msg, send, done) {
         const key = config.key || (typeof msg.topic === 'string' ? msg.topic : '');
-        bridge.tune(key, msg.payload, `node-red:${node.id}`).then(
+        bridge.tune(key, msg.payload, node.id).then(
           (/** @type {{ old: unknown, new: unknown }} */ change) => {
             node.status({ fill: 'green', shape: 'dot', text: `${key} = ${JSON.stringify(change.new)}` });
             send({ ...msg, topic: key, payload: change.new, change });

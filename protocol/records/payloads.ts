@@ -104,3 +104,22 @@ export const AuditPayloadSchema = Open(
   { event: Type.String({ minLength: 1, maxLength: 64 }), boothId: Id },
   'an audit event: every state change, every roster opening, session and sealing events',
 );
+
+// issue 15: tuning changes are journaled
+export const TuningChangedPayloadSchema = Open(
+  {
+    event: Type.Literal('tuning.changed'),
+    boothId: Id,
+    key: Type.String({ minLength: 1, maxLength: 128, description: 'dotted config path (device/tuning/catalogue.ts)' }),
+    old: Type.Unknown({ description: 'value in force before (JSON)' }),
+    new: Type.Unknown({ description: 'value in force after (JSON)' }),
+    actor: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'who: `<editor user>@node-red:<node id>` for a flow',
+    }),
+    at: Iso,
+  },
+  'a site tuning change (an audit record): journaled before it applies',
+);
+export type TuningChangedPayload = Static<typeof TuningChangedPayloadSchema>;

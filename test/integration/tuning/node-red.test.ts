@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -7,7 +8,8 @@ import { parseConfig } from '../../../device/config/load.js';
 import { EventBus } from '../../../device/core/events.js';
 import { MemoryLeds } from '../../../device/hardware/leds/memory.js';
 import { setTuningPassword } from '../../../device/tuning/secrets.js';
-import { Tuning, tuningPaths } from '../../../device/tuning/tuning.js';
+import { Tuning, tuningChangedPayload, tuningPaths } from '../../../device/tuning/tuning.js';
+import { JournalRecordStore } from '../../../device/store/index.js';
 
 /**
  * One Node-RED per test file (it cannot restart in one process), on a real loopback socket:
@@ -17,9 +19,31 @@ const PASSWORD = 'correct horse battery staple';
 let dir: string;
 let tuning: Tuning;
 let base: string;
+let store: JournalRecordStore;
 const bus = new EventBus();
 const leds = new MemoryLeds(400);
 const clock = { now: () => Date.now(), monotonic: () => performance.now() };
+/** The editor's credentials, which http-in routes require (HTTP Basic). */
+const basic = (password = PASSWORD) => `Basic ${Buffer.from(`technician:${password}`).toString('base64')}`;
+
+/** A raw request from a chosen loopback address (fetch cannot pick its source address). */
+function raw(
+  method: string,
+  url: string,
+  opts: { body?: string; headers?: Record<string, string>; localAddress?: string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: opts.headers, localAddress: opts.localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
 
 async function token(password = PASSWORD): Promise<Response> {
   return fetch(`${base}auth/token`, {
@@ -86,21 +110,30 @@ const testFlow = withPositions([
   { id: 'res', type: 'http response', z, statusCode: '', headers: {}, wires: [] },
   // booth event -> remembered in flow context; GET /tuning/api/events returns them
   { id: 'ev', type: 'booth event', z, events: 'visit.*, face.checked', wires: [['collect']] },
+  // No function node on a booth: flow context and JSONata instead.
   {
     id: 'collect',
-    type: 'function',
+    type: 'change',
     z,
-    func: "const l = flow.get('events') || []; l.push({ topic: msg.topic, seq: msg.seq, payload: msg.payload }); flow.set('events', l); return null;",
-    outputs: 1,
+    rules: [
+      {
+        t: 'set',
+        p: 'events',
+        pt: 'flow',
+        to: "$append($flowContext('events') ? $flowContext('events') : [], [{'topic': topic, 'seq': seq, 'payload': payload}])",
+        tot: 'jsonata',
+      },
+    ],
     wires: [[]],
   },
   { id: 'in-ev', type: 'http in', z, url: '/events', method: 'get', wires: [['read']] },
   {
     id: 'read',
-    type: 'function',
+    type: 'change',
     z,
-    func: "msg.payload = flow.get('events') || []; return msg;",
-    outputs: 1,
+    rules: [
+      { t: 'set', p: 'payload', pt: 'msg', to: "$flowContext('events') ? $flowContext('events') : []", tot: 'jsonata' },
+    ],
     wires: [['res']],
   },
   // POST /tuning/api/led {pattern} -> booth led
@@ -125,10 +158,15 @@ beforeAll(async () => {
   });
   await setTuningPassword(dir, PASSWORD);
   await leds.start();
+  store = new JournalRecordStore({ dataDir: dir, boothId: config.booth.id, config: config.store, clock, bus });
+  await store.start();
   tuning = new Tuning({
     config,
     bus,
     clock,
+    journal: async (change) => {
+      await store.commit({ kind: 'audit', payload: tuningChangedPayload(config.booth.id, change) });
+    },
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
     leds: () => leds,
   });
@@ -139,6 +177,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tuning?.stop();
+  await store?.stop();
   await leds.stop();
 });
 
@@ -193,7 +232,7 @@ describe('embedded Node-RED', () => {
     expect((await token('wrong')).status).toBe(403);
   });
 
-  it('does not offer the exec node', async () => {
+  it('loads only the allowlisted nodes: no function, exec, file, template or outgoing network node', async () => {
     const { access_token } = (await (await token()).json()) as { access_token: string };
     const res = await fetch(`${base}nodes`, {
       headers: { authorization: `Bearer ${access_token}`, accept: 'application/json' },
@@ -201,10 +240,112 @@ describe('embedded Node-RED', () => {
     expect(res.status).toBe(200);
     const sets = (await res.json()) as { id: string; types: string[]; err?: string }[];
     const types = sets.flatMap((s) => s.types);
-    expect(types).toEqual(expect.arrayContaining(['booth event', 'booth tune', 'booth led', 'function']));
-    expect(types).not.toContain('exec');
+    expect(types).toEqual(expect.arrayContaining(['booth event', 'booth tune', 'booth led', 'change', 'http in']));
+    for (const t of [
+      'function',
+      'exec',
+      'file',
+      'file in',
+      'watch',
+      'template',
+      'http request',
+      'tcp request',
+      'udp out',
+      'websocket out',
+      'mqtt out',
+    ])
+      expect(types).not.toContain(t);
     // Every node set loaded without an error (the booth's nodes share flows/nodes/lib/attach.cjs).
     expect(sets.filter((s) => s.err).map((s) => `${s.id}: ${s.err}`)).toEqual([]);
+  });
+
+  // issue 15: a flow cannot read the booth's keys nor go around the bridge.
+  it('refuses to deploy a flow with a function node reading booth.key.pem, or one going around the bridge', async () => {
+    const { access_token } = (await (await token()).json()) as { access_token: string };
+    const before = await readFile(join(tuningPaths(dir).userDir, 'flows.json'), 'utf8');
+    const canary = join(dir, 'stolen.txt');
+    const steal = withPositions([
+      { id: 'steal-tab', type: 'tab', label: 'steal' },
+      { id: 'go', type: 'inject', z: 'steal-tab', once: true, onceDelay: 0.1, wires: [['fn']] },
+      {
+        id: 'fn',
+        type: 'function',
+        z: 'steal-tab',
+        func:
+          "const fs = this.constructor.constructor('return process')().mainModule.require('fs');" +
+          `fs.writeFileSync(${JSON.stringify(canary)}, fs.readFileSync(${JSON.stringify(join(dir, 'identity', 'booth.key.pem'))}));`,
+        wires: [[]],
+      },
+    ]);
+    const refused = await deploy(steal, access_token);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: 'BOOTH_ERR_TUNING_NODE_FORBIDDEN', types: ['function'] });
+    // Around the bridge: straight to the kiosk API, or to the file system, in other spellings of the route.
+    for (const [path, type] of [
+      ['flows', 'http request'],
+      ['FLOWS/', 'exec'],
+      ['flow', 'file in'],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${access_token}`,
+          'node-red-deployment-type': 'full',
+        },
+        body: JSON.stringify(
+          path === 'flow'
+            ? { id: 'x-tab', label: 'x', nodes: [{ id: 'x', type, z: 'x-tab', x: 1, y: 1, wires: [] }] }
+            : [
+                { id: 'x-tab', type: 'tab' },
+                { id: 'x', type, z: 'x-tab', x: 1, y: 1, wires: [] },
+              ],
+        ),
+      });
+      expect(res.status, `${path} ${type}`).toBe(400);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(stat(canary)).rejects.toThrow(/ENOENT/);
+    expect(await readFile(join(tuningPaths(dir).userDir, 'flows.json'), 'utf8')).toBe(before);
+  });
+
+  it('http-in routes need the editor credentials (401 without, 401 wrong)', async () => {
+    const none = await fetch(`${base}api/events`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get('www-authenticate')).toMatch(/^Basic/);
+    expect((await fetch(`${base}api/led`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${base}api/events`, { headers: { authorization: basic('wrong') } })).status).toBe(401);
+  });
+
+  it('locks out one client after repeated failed logins (429 + Retry-After), not another', async () => {
+    const login = (password: string, localAddress: string) =>
+      raw('POST', `${base}auth/token`, {
+        localAddress,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          client_id: 'node-red-editor',
+          grant_type: 'password',
+          scope: '*',
+          username: 'technician',
+          password,
+        }).toString(),
+      });
+    const a = '127.0.0.2';
+    for (let i = 0; i < 6; i++) expect((await login(`guess-${i}`, a)).status).toBe(403);
+    const locked = await login(PASSWORD, a);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(JSON.parse(locked.body)).toMatchObject({ code: 'BOOTH_ERR_TUNING_LOCKED_OUT' });
+    // Client B (the technician's tunnel) still logs in, over and over.
+    for (let i = 0; i < 3; i++) expect((await login(PASSWORD, '127.0.0.1')).status).toBe(200);
+  });
+
+  it('keeps Node-RED`s session tokens and flow files private (0600, userDir 0700)', async () => {
+    expect((await token()).status).toBe(200);
+    const userDir = tuningPaths(dir).userDir;
+    expect((await stat(userDir)).mode & 0o777).toBe(0o700);
+    expect((await stat(join(userDir, '.sessions.json'))).mode & 0o777).toBe(0o600);
+    expect((await stat(join(userDir, 'flows.json'))).mode & 0o777).toBe(0o600);
   });
 
   it('deploys a flow whose booth tune changes the live threshold; out of range is refused', async () => {
@@ -214,13 +355,17 @@ describe('embedded Node-RED', () => {
     const deployed = await deploy(testFlow, access_token);
     expect(deployed.status).toBe(204);
     // Deploy returns before the new flows run: wait until their http-in routes answer.
-    for (let i = 0; i < 100 && (await fetch(`${base}api/events`)).status !== 200; i++)
+    for (
+      let i = 0;
+      i < 100 && (await fetch(`${base}api/events`, { headers: { authorization: basic() } })).status !== 200;
+      i++
+    )
       await new Promise((r) => setTimeout(r, 50));
 
     const post = (path: string, body: unknown) =>
       fetch(`${base}api${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: basic() },
         body: JSON.stringify(body),
       });
     const ok = await post('/threshold', { value: 0.42 });
@@ -241,13 +386,24 @@ describe('embedded Node-RED', () => {
     // One line from the default flow's challenge switch, one for this threshold change.
     expect(audit).toHaveLength(2);
     expect(JSON.parse(audit[1] ?? '')).toMatchObject({ key: 'face.match.threshold', old: 0.3, new: 0.42 });
+    // issue 15: and each change is a record of the hash-chained journal, with who, old and new.
+    const records = await store.read(0, 1000);
+    const tunes = records.filter((r) => r.kind === 'audit' && r.payload.event === 'tuning.changed');
+    expect(tunes.map((r) => r.payload)).toEqual([
+      expect.objectContaining({
+        key: 'face.challenge.kinds',
+        new: ['blink'],
+        actor: 'technician@node-red:tune-challenge',
+      }),
+      expect.objectContaining({ key: 'face.match.threshold', old: 0.3, new: 0.42, actor: 'technician@node-red:tune' }),
+    ]);
   });
 
   it('booth led drives the LEDs; a bad pattern is refused', async () => {
     const post = (body: unknown) =>
       fetch(`${base}api/led`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: basic() },
         body: JSON.stringify(body),
       });
     expect((await post({ pattern: 'fault' })).status).toBe(200);
@@ -267,7 +423,7 @@ describe('embedded Node-RED', () => {
     emit('face.checked', { purpose: 'live', faces: 1, reasons: [], liveness: 0.95, ms: 38 });
     emit('visit.verified', { visit: 'v1' });
     emit('visit.ended', { visit: 'v1' });
-    const events = (await (await fetch(`${base}api/events`)).json()) as {
+    const events = (await (await fetch(`${base}api/events`, { headers: { authorization: basic() } })).json()) as {
       topic: string;
       seq: number;
       payload: unknown;

@@ -18,6 +18,7 @@ describe('live config view', () => {
       auditFile: join(dir, 'a.jsonl'),
       bus: new EventBus(),
       clock: { now: () => 0, monotonic: () => 0 },
+      journal: () => Promise.resolve(),
     });
     // What the booth hands the visit feature, which gives `config.face` to the face engine.
     const engine = new FaceEngine({ settings: tunables.live.face, bus: new EventBus() });
