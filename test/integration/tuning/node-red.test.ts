@@ -272,7 +272,8 @@ describe('embedded Node-RED', () => {
         type: 'function',
         z: 'steal-tab',
         func:
-          "const fs = this.constructor.constructor('return process')().mainModule.require('fs');" +
+          // The known escape: a host object's constructor reaches the host's Function, hence process.
+          "const fs = msg.constructor.constructor('return process')().getBuiltinModule('fs');" +
           `fs.writeFileSync(${JSON.stringify(canary)}, fs.readFileSync(${JSON.stringify(join(dir, 'identity', 'booth.key.pem'))}));`,
         wires: [[]],
       },
