@@ -53,17 +53,28 @@ describe('LoginLimiter', () => {
 });
 
 describe('peerOf', () => {
-  it('tells the local user owning the other end of a loopback connection', async () => {
+  async function peerOver(host: string, localAddress: string) {
     const server = createServer();
     const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(0, host, r));
     const port = (server.address() as { port: number }).port;
-    const client = connect({ port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+    const client = connect({ port, host, localAddress });
     const socket = await accepted;
     const peer = await peerOf(socket);
-    expect(peer).toEqual({ uid: process.getuid?.() ?? null, address: '127.0.0.3' });
     client.destroy();
     socket.destroy();
     await new Promise((r) => server.close(r));
+    return peer;
+  }
+
+  it('tells the local user owning the other end of a loopback connection (IPv4 and IPv6)', async () => {
+    const uid = process.getuid?.() ?? null;
+    expect(await peerOver('127.0.0.1', '127.0.0.3')).toEqual({ uid, address: '127.0.0.3' });
+    expect(await peerOver('::1', '::1')).toEqual({ uid, address: '::1' });
+  });
+
+  it('falls back to the address alone without /proc', async () => {
+    const socket = { remoteAddress: '127.0.0.1', remotePort: 1, localAddress: '127.0.0.1', localPort: 2 } as Socket;
+    expect(await peerOf(socket, '/nonexistent')).toEqual({ uid: null, address: '127.0.0.1' });
   });
 });
