@@ -4,7 +4,7 @@ import type { BoothConfig } from './config/schema.js';
 import type { Clock } from './core/ports.js';
 import type { DeviceName, DeviceState } from './core/events.js';
 import { EventBus } from './core/events.js';
-import { BoothError, toBoothError } from '../protocol/errors.js';
+import { toBoothError } from '../protocol/errors.js';
 import { buildApp } from './http/app.js';
 import { hostPaths } from './paths.js';
 import { selectHardware, type Hardware } from './hardware/select.js';
@@ -19,7 +19,7 @@ import { BOOTH_VERSION } from './version.js';
 import { JournalRecordStore } from './store/index.js';
 import { VisitFeature } from './visit/feature.js';
 import { kioskRoutes } from './http/kiosk-routes.js';
-import { Tuning, tuningChangedPayload } from './tuning/tuning.js';
+import { Tuning, journalTo } from './tuning/tuning.js';
 import { SystemdNotifier } from './systemd/notify.js';
 
 export interface BoothDeps {
@@ -65,11 +65,7 @@ export class Booth {
       logger: deps.logger,
       leds: () => this.hardware?.leds ?? null,
       // Every tuning change is an audit record in the journal before it applies (issue 15).
-      journal: async (change) => {
-        if (!this.store)
-          throw new BoothError('BOOTH_ERR_TUNING_UNAVAILABLE', 'the journal is not open yet: tuning change refused');
-        await this.store.commit({ kind: 'audit', payload: tuningChangedPayload(deps.config.booth.id, change) });
-      },
+      journal: journalTo(() => this.store, deps.config.booth.id),
     });
     this.notifier = new SystemdNotifier({ warn: (m) => deps.logger.warn(m) });
   }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BoothConfig } from '../config/schema.js';
 import type { EventBus } from '../core/events.js';
-import type { Clock, Leds } from '../core/ports.js';
+import type { Clock, Leds, RecordStore } from '../core/ports.js';
+import { BoothError } from '../../protocol/errors.js';
 import { projectDir } from '../paths.js';
 import type { TuningChangedPayload } from '../../protocol/records/payloads.js';
 import { createBridge } from './bridge.js';
@@ -36,6 +37,21 @@ export function tuningChangedPayload(boothId: string, change: TuneChange): Tunin
     new: change.new,
     actor: change.actor,
     at: new Date(change.at).toISOString(),
+  };
+}
+
+/**
+ * The journal of tuning changes on the booth's record store: an audit record per change, before
+ * it applies. While the store is not open (boot) a change is refused, never applied unrecorded.
+ */
+export function journalTo(
+  store: () => Pick<RecordStore, 'commit'> | null,
+  boothId: string,
+): (change: TuneChange) => Promise<void> {
+  return async (change) => {
+    const s = store();
+    if (!s) throw new BoothError('BOOTH_ERR_TUNING_UNAVAILABLE', 'the journal is not open yet: tuning change refused');
+    await s.commit({ kind: 'audit', payload: tuningChangedPayload(boothId, change) });
   };
 }
 

@@ -8,7 +8,7 @@ import { parseConfig } from '../../../device/config/load.js';
 import { EventBus } from '../../../device/core/events.js';
 import { MemoryLeds } from '../../../device/hardware/leds/memory.js';
 import { setTuningPassword } from '../../../device/tuning/secrets.js';
-import { Tuning, tuningChangedPayload, tuningPaths } from '../../../device/tuning/tuning.js';
+import { Tuning, journalTo, tuningPaths } from '../../../device/tuning/tuning.js';
 import { JournalRecordStore } from '../../../device/store/index.js';
 
 /**
@@ -164,9 +164,7 @@ beforeAll(async () => {
     config,
     bus,
     clock,
-    journal: async (change) => {
-      await store.commit({ kind: 'audit', payload: tuningChangedPayload(config.booth.id, change) });
-    },
+    journal: journalTo(() => store, config.booth.id),
     logger: pino({ level: process.env.TEST_LOG ?? 'silent' }),
     leds: () => leds,
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../../central/collect/payloads.js';
 import type { CommittedRecord } from '../../../protocol/records/types.js';
-import { tuningChangedPayload } from '../../../device/tuning/tuning.js';
+import { journalTo, tuningChangedPayload } from '../../../device/tuning/tuning.js';
+import { isBoothError } from '../../../protocol/errors.js';
 
 /** The tuning change record the booth journals, as the central server classifies it (issue 15). */
 function record(payload: Record<string, unknown>): CommittedRecord {
@@ -44,5 +45,23 @@ describe('tuning.changed journal record', () => {
     const c = classify(record(rest), 'booth-01');
     expect(c.type).toBe('invalid');
     expect((c as { reason: string }).reason).toMatch(/tuning.changed payload/);
+  });
+
+  it('is committed to the store as an audit record; refused while the store is not open', async () => {
+    const committed: unknown[] = [];
+    let open = false;
+    const store = {
+      commit: (input: unknown) => {
+        committed.push(input);
+        return Promise.resolve({} as CommittedRecord);
+      },
+    };
+    const journal = journalTo(() => (open ? store : null), 'booth-01');
+    const change = { key: 'face.match.margin', old: 0.1, new: 0.12, actor: 'technician@node-red:n2', at: 0 };
+    const err = await journal(change).catch((e: unknown) => e);
+    expect(isBoothError(err, 'BOOTH_ERR_TUNING_UNAVAILABLE')).toBe(true);
+    open = true;
+    await journal(change);
+    expect(committed).toEqual([{ kind: 'audit', payload: tuningChangedPayload('booth-01', change) }]);
   });
 });
