@@ -28,12 +28,14 @@ case "${BOOTH_NODE_ARCH:-$(uname -m)}" in
   x86_64 | x64) arch=x64 ;;
   *) echo "node.sh: unsupported CPU $(uname -m): the booth runs on 64-bit Raspberry Pi OS (arm64)" >&2; exit 1 ;;
 esac
+# check:arm64 runs the arm64 binary on an x86 machine through qemu-user: BOOTH_NODE_EMULATOR.
+emulator="${BOOTH_NODE_EMULATOR:-}"
 # Tests pass their own small tarballs with their hashes; a real install uses the pinned ones.
 node_sha="${BOOTH_NODE_SHA512:-${NODE_SHA512[$arch]}}"
 npm_sha="${BOOTH_NPM_SHA512:-$NPM_SHA512}"
 
-if [ -x "$prefix/bin/node" ] && [ "$("$prefix/bin/node" --version 2>/dev/null)" = "v$NODE_VERSION" ] &&
-  [ "$("$prefix/bin/node" "$prefix/lib/node_modules/npm/bin/npm-cli.js" --version 2>/dev/null)" = "$NPM_VERSION" ]; then
+if [ -x "$prefix/bin/node" ] && [ "$(${emulator:+"$emulator"} "$prefix/bin/node" --version 2>/dev/null)" = "v$NODE_VERSION" ] &&
+  [ "$(${emulator:+"$emulator"} "$prefix/bin/node" "$prefix/lib/node_modules/npm/bin/npm-cli.js" --version 2>/dev/null)" = "$NPM_VERSION" ]; then
   echo "node.sh: Node v$NODE_VERSION and npm $NPM_VERSION already in $prefix"
   exit 0
 fi
@@ -79,7 +81,7 @@ for tool in npm npx; do
 done
 
 # The binary must run here (right CPU, glibc) before it replaces anything.
-got="$("$staging/bin/node" --version)" || { echo "node.sh: the Node binary does not run on this machine" >&2; exit 1; }
+got="$(${emulator:+"$emulator"} "$staging/bin/node" --version)" || { echo "node.sh: the Node binary does not run on this machine" >&2; exit 1; }
 [ "$got" = "v$NODE_VERSION" ] || { echo "node.sh: unpacked Node says $got, expected v$NODE_VERSION" >&2; exit 1; }
 
 chmod -R go-w "$staging"
