@@ -55,8 +55,6 @@ const env = () => ({
   ...process.env,
   PATH: `${shims}:/usr/bin:/bin`,
   npm_config_cache: join(process.env.HOME ?? tmpdir(), '.npm'),
-  // A Pi has no Node headers to build against: point node-gyp nowhere.
-  npm_config_nodedir: '/nonexistent-node-headers',
 });
 
 /** Runs the booth CLI under the emulated arm64 Node; resolves with stdout. */
