@@ -21,6 +21,7 @@ import { VisitFeature } from './visit/feature.js';
 import { kioskRoutes } from './http/kiosk-routes.js';
 import { Tuning, journalTo } from './tuning/tuning.js';
 import { SystemdNotifier } from './systemd/notify.js';
+import { START_PHASES, type StartPhase } from './systemd/start-phases.js';
 
 export interface BoothDeps {
   config: BoothConfig;
@@ -102,20 +103,25 @@ export class Booth {
       this.hardware?.leds.setPattern('offline');
     });
 
-    await this.dataDir.open();
+    await this.phase('data-dir', () => this.dataDir.open());
     // Node-RED loads (1.5-3 s, mostly module loading) while models, hardware and the app start.
     this.tuningStarting = this.startTuning();
-    this.models = await verifyModels(hostPaths().modelsDir).catch((err: unknown) => {
-      logger.error({ err }, 'models manifest unreadable');
-      return [];
-    });
+    this.models = await this.phase('models', () =>
+      verifyModels(hostPaths().modelsDir).catch((err: unknown) => {
+        logger.error({ err }, 'models manifest unreadable');
+        return [];
+      }),
+    );
     for (const m of this.models.filter((c) => !c.ok))
       logger.error({ model: m.name, reason: m.reason }, 'model failed verification');
 
-    this.hardware = await selectHardware(config, this.clock, (m) => logger.warn(m));
-    for (const choice of this.hardware.choices)
-      logger.info(choice, `${choice.device}: ${choice.chosen} (${choice.reason})`);
-    await this.startDevices(this.hardware);
+    const hardware = await this.phase('hardware', async () => {
+      const hw = await selectHardware(config, this.clock, (m) => logger.warn(m));
+      this.hardware = hw;
+      for (const choice of hw.choices) logger.info(choice, `${choice.device}: ${choice.chosen} (${choice.reason})`);
+      await this.startDevices(hw);
+      return hw;
+    });
 
     const store = new JournalRecordStore({
       dataDir: config.dataDir,
@@ -124,9 +130,9 @@ export class Booth {
       clock: this.clock,
       bus: this.bus,
     });
-    await store.start();
+    await this.phase('store', () => store.start());
     this.store = store;
-    await this.startSync(store);
+    await this.phase('sync', () => this.startSync(store));
     const fixturesDir = hostPaths().fixturesDir;
     const visit = new VisitFeature({
       // The face engine keeps config.face and reads it per frame: a live view shows each tune.
@@ -134,40 +140,53 @@ export class Booth {
       clock: this.clock,
       bus: this.bus,
       logger,
-      camera: this.hardware.camera,
-      tablet: this.hardware.tablet,
-      leds: this.hardware.leds,
+      camera: hardware.camera,
+      tablet: hardware.tablet,
+      leds: hardware.leds,
       store,
       history: () => store.read(0, Number.MAX_SAFE_INTEGER),
       fixturesDir,
     });
-    await visit.start();
+    await this.phase('visit', () => visit.start());
     this.visit = visit;
-    await this.startChannel(visit);
+    await this.phase('channel', () => this.startChannel(visit));
 
-    this.app = await buildApp({
-      logger,
-      readiness: this,
-      uiDir: hostPaths().uiDir,
-      plugins: [
-        (app) =>
-          kioskRoutes(app, { feature: visit, fixturesDir, maxPackageBytes: config.sync.channel.maxPackageBytes }),
-      ],
+    const address = await this.phase('http', async () => {
+      this.app = await buildApp({
+        logger,
+        readiness: this,
+        uiDir: hostPaths().uiDir,
+        plugins: [
+          (app) =>
+            kioskRoutes(app, { feature: visit, fixturesDir, maxPackageBytes: config.sync.channel.maxPackageBytes }),
+        ],
+      });
+      return this.app.listen({ host: config.http.host, port: config.http.port });
     });
-    const address = await this.app.listen({ host: config.http.host, port: config.http.port });
-    this.hardware.leds.setPattern('idle');
-    await this.tuningStarting;
+    hardware.leds.setPattern('idle');
+    await this.phase('tuning', () => this.tuningStarting ?? Promise.resolve());
     await this.notifier.ready(`booth ${this.config.booth.id} ready`);
     this.notifier.startWatchdog();
     this.bus.emit('booth.started', {
       version: BOOTH_VERSION,
       hardware: {
-        camera: this.hardware.camera.info.adapter,
-        tablet: this.hardware.tablet.info.adapter,
-        leds: this.hardware.leds.info.adapter,
+        camera: hardware.camera.info.adapter,
+        tablet: hardware.tablet.info.adapter,
+        leds: hardware.leds.info.adapter,
       },
     });
     return address;
+  }
+
+  /** One start phase: systemd's start timeout extended by its budget, its duration logged. */
+  private async phase<T>(name: StartPhase, work: () => Promise<T>): Promise<T> {
+    await this.notifier.startPhase(name, START_PHASES[name]);
+    const began = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.deps.logger.info({ phase: name, ms: Math.round(performance.now() - began) }, `start phase ${name} done`);
+    }
   }
 
   /**

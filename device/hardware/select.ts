@@ -8,7 +8,8 @@ import { FolderCamera } from './camera/folder.js';
 import { SerialTablet } from './tablet/serial.js';
 import { ReplayTablet } from './tablet/replay.js';
 import { SimSerialTablet } from './tablet/sim-serial.js';
-import { GpioLeds, loadOnoff } from './leds/gpio.js';
+import { GpioLeds } from './leds/gpio.js';
+import { sysfsGpioAccess } from './leds/sysfs-line.js';
 import { MemoryLeds } from './leds/memory.js';
 import { detectGpioBase } from './leds/gpio-base.js';
 
@@ -125,9 +126,9 @@ export async function selectHardware(config: BoothConfig, clock: Clock, warn: (m
   if (!chip) ledsWhy = `no GPIO chip under ${paths.sysGpio}`;
   else if (hw.leds.mode === 'sim') ledsWhy = 'sim';
   else {
-    const onoff = await loadOnoff();
-    ledsPresent = !('error' in onoff);
-    ledsWhy = 'error' in onoff ? onoff.error : `${chip.label} base ${chip.base}`;
+    const access = await sysfsGpioAccess(paths.sysGpio);
+    ledsPresent = 'ok' in access;
+    ledsWhy = 'error' in access ? access.error : `${chip.label} base ${chip.base}`;
   }
   const ledsChoice = decide('leds', hw.leds.mode, ledsPresent, ledsWhy);
   const leds: Leds =

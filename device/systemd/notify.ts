@@ -68,6 +68,19 @@ export class SystemdNotifier {
     return this.notify([`--pid=${process.pid}`, 'STOPPING=1']);
   }
 
+  /**
+   * A start phase begins: shown in `systemctl status`, and the start timeout is extended to now
+   * + budget (EXTEND_TIMEOUT_USEC, systemd >= 236). Each phase of a slow board (a Pi loading the
+   * face models) gets its own budget instead of one guess for the whole start.
+   */
+  startPhase(name: string, budgetMs: number): Promise<void> {
+    return this.notify([
+      `--pid=${process.pid}`,
+      `--status=starting: ${name}`,
+      `EXTEND_TIMEOUT_USEC=${budgetMs * 1000}`,
+    ]);
+  }
+
   status(text: string): Promise<void> {
     return this.notify([`--pid=${process.pid}`, `--status=${text}`]);
   }

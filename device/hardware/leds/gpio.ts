@@ -2,13 +2,11 @@ import { LED_COLORS, type AdapterInfo, type LedColor, type LedPatternName, type 
 import { BoothError } from '../../../protocol/errors.js';
 import { PatternDriver } from './pattern-driver.js';
 import { detectGpioBase } from './gpio-base.js';
+import { SysfsGpioLine, type GpioLine } from './sysfs-line.js';
 
-/** The part of onoff's Gpio we use; tests pass a strict fake. */
-export interface GpioLine {
-  writeSync(value: 0 | 1): void;
-  unexport(): void;
-}
-export type GpioFactory = (sysfsNumber: number, activeLow: boolean) => GpioLine;
+export type { GpioLine } from './sysfs-line.js';
+
+export type GpioFactory = (sysfsNumber: number, activeLow: boolean) => Promise<GpioLine>;
 
 export interface GpioLedsOptions {
   pins: Record<LedColor, number>;
@@ -16,24 +14,11 @@ export interface GpioLedsOptions {
   chipLabel: string;
   sysfsGpioRoot: string;
   blinkMs: number;
-  /** Defaults to onoff, loaded lazily: without the epoll build `import 'onoff'` throws. */
+  /** Defaults to the sysfs files under sysfsGpioRoot (sysfs-line.ts); tests may pass a recorder. */
   gpioFactory?: GpioFactory;
 }
 
-/** Loads onoff on demand; null with the reason when it cannot be used here. */
-export async function loadOnoff(): Promise<{ factory: GpioFactory } | { error: string }> {
-  try {
-    const { Gpio } = await import('onoff');
-    if (!Gpio.accessible) return { error: 'GPIO sysfs is not accessible on this machine' };
-    return {
-      factory: (n, activeLow) => new Gpio(n, 'out', 'none', { activeLow, reconfigureDirection: true }) as GpioLine,
-    };
-  } catch (err) {
-    return { error: `onoff cannot load (${err instanceof Error ? err.message : String(err)})` };
-  }
-}
-
-/** Status LEDs on GPIO lines through onoff, numbered from the chip base found in sysfs. */
+/** Status LEDs on GPIO lines through sysfs files, numbered from the chip base found in sysfs. */
 export class GpioLeds implements Leds {
   readonly info: AdapterInfo;
   private lines: Partial<Record<LedColor, GpioLine>> = {};
@@ -55,12 +40,9 @@ export class GpioLeds implements Leds {
         label: this.options.chipLabel,
       });
     }
-    let factory = this.options.gpioFactory;
-    if (!factory) {
-      const loaded = await loadOnoff();
-      if ('error' in loaded) throw new BoothError('BOOTH_ERR_LEDS_UNAVAILABLE', loaded.error);
-      factory = loaded.factory;
-    }
+    const root = this.options.sysfsGpioRoot;
+    const factory: GpioFactory =
+      this.options.gpioFactory ?? ((number, activeLow) => SysfsGpioLine.open({ root, number, activeLow }));
     for (const color of LED_COLORS) {
       const line = this.options.pins[color];
       if (line >= chip.ngpio && chip.ngpio > 0) {
@@ -69,7 +51,15 @@ export class GpioLeds implements Leds {
           `LED ${color}: line ${line} is beyond ${chip.label}'s ${chip.ngpio} lines`,
         );
       }
-      this.lines[color] = factory(chip.base + line, this.options.activeLow);
+    }
+    try {
+      for (const color of LED_COLORS) {
+        this.lines[color] = await factory(chip.base + this.options.pins[color], this.options.activeLow);
+      }
+    } catch (err) {
+      // Give back the lines already exported: a failed start must leave sysfs as it found it.
+      await this.stop();
+      throw err;
     }
     this.driver.off();
   }

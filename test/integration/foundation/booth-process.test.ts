@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { START_PHASES } from '../../../device/systemd/start-phases.js';
 
 const BIN = 'bin/booth.js';
 
@@ -67,6 +68,9 @@ describe('the booth process', () => {
     const page = await fetch(`${address}/`);
     expect(await page.text()).toContain('评标专家签名');
     expect(out).toMatch(/"device":"camera","mode":"sim","chosen":"sim"/);
+    // Every start phase ran (each extends systemd's start timeout by its budget: notify.test.ts).
+    const phases = [...out.matchAll(/"phase":"([a-z-]+)","ms":\d+/g)].map((m) => m[1]);
+    expect(phases).toEqual(Object.keys(START_PHASES));
 
     booth.kill('SIGINT');
     const [exit] = (await once(booth, 'close')) as [number];

@@ -70,7 +70,7 @@ describe('detectGpioBase on fake sysfs trees', () => {
   });
 });
 
-/** A strict fake of onoff's Gpio: records writes, throws on use after unexport. */
+/** A strict recorder of a GPIO line: records writes, throws on use after unexport. */
 class FakeLine implements GpioLine {
   values: number[] = [];
   exported = true;
@@ -94,7 +94,7 @@ describe('GpioLeds', () => {
       chipLabel: '',
       sysfsGpioRoot: root,
       blinkMs: 1000,
-      gpioFactory: (n) => {
+      gpioFactory: async (n) => {
         const l = new FakeLine(n);
         lines.set(n, l);
         return l;
@@ -117,7 +117,7 @@ describe('GpioLeds', () => {
       chipLabel: '',
       sysfsGpioRoot: root,
       blinkMs: 100,
-      gpioFactory: (n) => new FakeLine(n),
+      gpioFactory: async (n) => new FakeLine(n),
     });
     await expect(leds.start()).rejects.toMatchObject({ code: 'BOOTH_ERR_LEDS_UNAVAILABLE', message: /line 17/ });
   });

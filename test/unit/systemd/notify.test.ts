@@ -91,6 +91,7 @@ describe('SystemdNotifier through the real systemd-notify', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     const n = new SystemdNotifier({ env: { NOTIFY_SOCKET: socket, WATCHDOG_USEC: '200000' }, block: false });
+    await n.startPhase('models', 60_000);
     await n.ready('booth test ready');
     n.startWatchdog();
     let text = '';
@@ -99,6 +100,9 @@ describe('SystemdNotifier through the real systemd-notify', () => {
       text = await readFile(out, 'utf8').catch(() => '');
     }
     n.stopWatchdog();
+    expect(text).toContain('STATUS=starting: models');
+    expect(text).toContain('EXTEND_TIMEOUT_USEC=60000000');
+    expect(text.indexOf('EXTEND_TIMEOUT_USEC')).toBeLessThan(text.indexOf('READY=1'));
     expect(text).toContain('READY=1');
     expect(text).toContain('STATUS=booth test ready');
     expect(text).toContain(`MAINPID=${process.pid}`);

@@ -19,9 +19,10 @@ async function fakeRoot(): Promise<string> {
   await mkdir(join(root, 'usr/bin'), { recursive: true });
   await mkdir(join(root, 'usr/lib/systemd'), { recursive: true });
   await mkdir(join(root, 'etc/systemd/system'), { recursive: true });
-  for (const bin of ['node', 'cage', 'chromium']) {
-    await writeFile(join(root, 'usr/bin', bin), '#!/bin/sh\n');
-    await chmod(join(root, 'usr/bin', bin), 0o755);
+  for (const bin of ['usr/bin/node', 'usr/bin/cage', 'usr/bin/chromium', 'opt/booth-node/bin/node']) {
+    await mkdir(join(root, bin, '..'), { recursive: true });
+    await writeFile(join(root, bin), '#!/bin/sh\n');
+    await chmod(join(root, bin), 0o755);
   }
   await cp('/lib/systemd/system', join(root, 'usr/lib/systemd/system'), { recursive: true, verbatimSymlinks: true });
   await writeFile(
@@ -71,6 +72,8 @@ describe('systemd units', () => {
     const get = (k: string) => service.filter(([key]) => key === k).map(([, v]) => v);
     expect(get('Type')).toEqual(['notify']);
     expect(get('NotifyAccess')).toEqual(['all']);
+    // The Node that provisioning/node.sh installs, not the distribution's (18 on Bookworm).
+    expect(get('ExecStart')[0]).toMatch(/^\/opt\/booth-node\/bin\/node \/opt\/booth\/bin\/booth\.js start/);
     expect(Number(get('WatchdogSec')[0])).toBeGreaterThan(0);
     expect(get('Restart')).toEqual(['on-failure']);
     expect(get('RestartPreventExitStatus')).toEqual(['2']);
