@@ -56,6 +56,11 @@ export const ERROR_CODES = {
   BOOTH_ERR_PLAN_INVALID: { status: 422, key: 'error.plan.invalid' },
   BOOTH_ERR_PUBLISH_REFUSED: { status: 409, key: 'error.publish.refused' },
   BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
+  // issue 16: pdf-xref
+  /** The file's objects read in file order differ from what its cross-reference chain defines (a shadowed object). */
+  BOOTH_ERR_PDF_AMBIGUOUS: { status: 422, key: 'error.pdf.ambiguous' },
+  /** Bytes after the last %%EOF: a later revision cut short (an earlier signature would be lost). */
+  BOOTH_ERR_PDF_TRUNCATED: { status: 422, key: 'error.pdf.truncated' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
