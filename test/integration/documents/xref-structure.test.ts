@@ -6,6 +6,7 @@ import { PDFDocument, PDFName, PDFString, degrees } from '@cantoo/pdf-lib';
 import { makeReport, makeSignaturePng, placesFor } from '../../../bench/documents-samples.js';
 import { stampAndSeal, verifyPdf, type SignerPem, type StampRequest } from '../../../device/documents/index.js';
 import { isBoothError } from '../../../protocol/errors.js';
+import { readPdfLayout } from '../../../protocol/pdf/layout.js';
 import { makeSigner, scratch, tool, writeTemp } from './helpers.js';
 
 /**
@@ -90,6 +91,9 @@ describe('the document stamped is the one the cross-reference chain defines', ()
     expect(e.code).toBe('BOOTH_ERR_PDF_AMBIGUOUS');
     expect(e.message).toContain(`object ${pageObject}:`);
     expect(e.message).toMatch(/the cross-reference table points at offset \d+; pdf-lib kept a copy at offset \d+/);
+    // The central's plan import reads a document as the booth will, so it refuses it too.
+    const central = await failure(readPdfLayout(pdf));
+    expect(central.code).toBe('BOOTH_ERR_PDF_AMBIGUOUS');
   });
 
   it('an object a later revision freed is read as viewers read it (absent), not refused', async () => {
@@ -183,9 +187,11 @@ describe('encryption is found from the xref, whatever its form', () => {
 });
 
 describe('every output passes qpdf --check', () => {
-  it('classic xref, xref stream, an incrementally signed input, rotated pages', async () => {
+  it('classic xref, xref streams, linearized, an incrementally signed input, rotated pages', async () => {
     const packed = join(dir, 'packed.pdf');
     execFileSync('qpdf', ['--object-streams=generate', writeTemp(dir, 'in.pdf', report), packed]);
+    const linearized = join(dir, 'linearized.pdf');
+    execFileSync('qpdf', ['--linearize', '--object-streams=generate', join(dir, 'in.pdf'), linearized]);
     const rotatedDoc = await PDFDocument.load(report);
     rotatedDoc.getPages().forEach((p, i) => p.setRotation(degrees(90 * (i + 1))));
     const rotated = Buffer.from(await rotatedDoc.save());
@@ -194,6 +200,7 @@ describe('every output passes qpdf --check', () => {
       ['classic', report],
       ['xref stream', readFileSync(packed)],
       ['pdf-lib object streams', await makeReport(3, { objectStreams: true })],
+      ['linearized with object streams', readFileSync(linearized)],
       ['incremental signed', signedOnce],
       ['rotated', rotated],
     ];

@@ -108,6 +108,26 @@ describe('readXref agrees with qpdf', () => {
     expect(r.entries.get(1)).toEqual({ kind: 'offset', gen: 0, offset: objAt });
     expect(asQpdfLines(r)).toBe(qpdfXref(bytes));
   });
+  it('a hybrid update: the table, then its /XRefStm stream (unfiltered, /W [1 2 1], /Index), then /Prev', () => {
+    const text = classic.toString('latin1');
+    const prev = /startxref\s+(\d+)/.exec(text.slice(-64))?.[1] ?? '';
+    const size = Number(/\/Size (\d+)/.exec(text)?.[1]);
+    const catalogAt = classic.length;
+    const catalog = `1 0 obj\n<< /Type /Catalog /Pages 2 0 R /Lang (zh) >>\nendobj\n`;
+    const streamAt = catalogAt + catalog.length;
+    // One row for object 1: type 1, offset (2 bytes), generation 0.
+    const row = Buffer.from([1, (catalogAt >> 8) & 0xff, catalogAt & 0xff, 0]);
+    const head = `${size} 0 obj\n<< /Type /XRef /Size ${size + 1} /W [1 2 1] /Index [1 1] /Length ${row.length} >>\nstream\n`;
+    const stream = Buffer.concat([Buffer.from(head, 'latin1'), row, Buffer.from('\nendstream\nendobj\n', 'latin1')]);
+    const tableAt = streamAt + stream.length;
+    const table = `xref\n0 1\n0000000000 65535 f \n${size} 1\n${String(streamAt).padStart(10, '0')} 00000 n \ntrailer\n<< /Size ${size + 1} /Root 1 0 R /Prev ${prev} /XRefStm ${streamAt} >>\nstartxref\n${tableAt}\n%%EOF\n`;
+    const bytes = Buffer.concat([classic, Buffer.from(catalog, 'latin1'), stream, Buffer.from(table, 'latin1')]);
+    const r = readXref(bytes);
+    expect(r.entries.get(1)).toEqual({ kind: 'offset', gen: 0, offset: catalogAt });
+    expect(r.entries.get(size)).toEqual({ kind: 'offset', gen: 0, offset: streamAt });
+    expect(r.sections).toEqual([tableAt, Number(prev)]);
+    expect(asQpdfLines(r)).toBe(qpdfXref(bytes));
+  });
 });
 
 describe('readXref refuses a broken chain', () => {
