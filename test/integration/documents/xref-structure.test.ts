@@ -56,7 +56,7 @@ function pageText(path: string, page: number): string {
 
 /**
  * The shadow attack turned against the stamper: a second definition of page 1's object (its
- * /Contents are page 2's) inserted before the xref table, which still points at the first.
+ * /Contents are page 2's) inserted before the last xref section, which still points at the first.
  * Viewers (and qpdf) show page 1; pdf-lib, reading in file order, keeps the shadow.
  */
 async function shadowPage1(input: Buffer): Promise<{ pdf: Buffer; pageObject: string }> {
@@ -67,7 +67,8 @@ async function shadowPage1(input: Buffer): Promise<{ pdf: Buffer; pageObject: st
   shadow.set(PDFName.of('Contents'), page2.node.get(PDFName.of('Contents')) ?? PDFName.of('Null'));
   const ref = page1.ref;
   const text = input.toString('latin1');
-  const xrefAt = text.lastIndexOf('\nxref\n') + 1;
+  // Just before the last cross-reference section (a table or an xref stream).
+  const xrefAt = Number(/startxref\s+(\d+)\s+%%EOF\s*$/.exec(text)?.[1]);
   const object = Buffer.from(
     `${ref.objectNumber} ${ref.generationNumber} obj\n${shadow.toString()}\nendobj\n`,
     'latin1',
@@ -94,6 +95,19 @@ describe('the document stamped is the one the cross-reference chain defines', ()
     // The central's plan import reads a document as the booth will, so it refuses it too.
     const central = await failure(readPdfLayout(pdf));
     expect(central.code).toBe('BOOTH_ERR_PDF_AMBIGUOUS');
+  });
+
+  it('the same shadow over a page kept in an object stream is refused too', async () => {
+    const packedPath = join(dir, 'shadow-packed.pdf');
+    execFileSync('qpdf', ['--object-streams=generate', writeTemp(dir, 'shadow-in.pdf', report), packedPath]);
+    const { pdf, pageObject } = await shadowPage1(readFileSync(packedPath));
+    const e = await failure(stampAndSeal(request(pdf)));
+    expect(e.code).toBe('BOOTH_ERR_PDF_AMBIGUOUS');
+    expect(e.message).toMatch(
+      new RegExp(
+        `object ${pageObject}: the cross-reference table points at index \\d+ of object stream \\d+; pdf-lib kept a copy at offset`,
+      ),
+    );
   });
 
   it('an object a later revision freed is read as viewers read it (absent), not refused', async () => {
