@@ -206,7 +206,7 @@ function unpredict(data: Uint8Array, columns: number): Uint8Array {
   return out;
 }
 
-function decodeXrefData(stream: PDFRawStream): Uint8Array {
+function decodeXrefData(stream: PDFRawStream, maxBytes: number): Uint8Array {
   const { dict } = stream;
   const filter = dict.get(PDFName.of('Filter'));
   const flate =
@@ -214,7 +214,7 @@ function decodeXrefData(stream: PDFRawStream): Uint8Array {
     (filter instanceof PDFArray && filter.size() === 1 && filter.get(0) === PDFName.of('FlateDecode'));
   if (filter !== undefined && !flate) throw new Error(`filter ${String(filter)} is not supported for an xref stream`);
   let data: Uint8Array = stream.getContents();
-  if (flate) data = inflateSync(data, { finishFlush: zlib.Z_SYNC_FLUSH });
+  if (flate) data = inflateSync(data, { finishFlush: zlib.Z_SYNC_FLUSH, maxOutputLength: maxBytes });
   const parmsObj = dict.get(PDFName.of('DecodeParms'));
   const parms = parmsObj instanceof PDFArray ? parmsObj.get(0) : parmsObj;
   const predictor = parms instanceof PDFDict ? (num(parms, 'Predictor') ?? 1) : 1;
@@ -251,7 +251,8 @@ function readXrefStream(bytes: Uint8Array, at: number): Section {
       : [0, size];
   let data: Uint8Array;
   try {
-    data = decodeXrefData(obj);
+    // An xref stream lists at most one row per object the file can hold: no decompression bomb.
+    data = decodeXrefData(obj, Math.max(1 << 20, bytes.length * 2));
   } catch (err) {
     throw invalid(`the xref stream at byte ${at} does not decode (${(err as Error).message})`);
   }

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeReport } from '../../../bench/documents-samples.js';
 import { readXref, type XrefReading } from '../../../protocol/pdf/xref.js';
@@ -160,6 +161,16 @@ describe('readXref refuses a broken chain', () => {
     const loop = errorOf(withPrev(last));
     expect(loop.code).toBe('BOOTH_ERR_PDF_INVALID');
     expect(loop.message).toContain('loops');
+  });
+
+  it('an xref stream that inflates beyond what the file could list (a decompression bomb)', () => {
+    const data = deflateSync(Buffer.alloc(8 << 20));
+    const head = `9 0 obj\n<< /Type /XRef /Size 10 /W [1 2 1] /Filter /FlateDecode /Length ${data.length} >>\nstream\n`;
+    const body = Buffer.concat([Buffer.from(`%PDF-1.7\n`, 'latin1'), Buffer.from(head, 'latin1'), data]);
+    const bytes = Buffer.concat([body, Buffer.from(`\nendstream\nendobj\nstartxref\n9\n%%EOF\n`, 'latin1')]);
+    const e = errorOf(bytes);
+    expect(e.code).toBe('BOOTH_ERR_PDF_INVALID');
+    expect(e.message).toContain('does not decode');
   });
 
   it('bytes after the last %%EOF: a later revision cut short', () => {
