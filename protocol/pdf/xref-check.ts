@@ -85,11 +85,13 @@ function ambiguous(ref: PDFRef, message: string): BoothError {
   return new BoothError('BOOTH_ERR_PDF_AMBIGUOUS', `pdf: object ${name}: ${message}`, { object: name });
 }
 
-function describe(origin: Origin | undefined): string {
-  if (!origin) return 'a copy of unknown origin';
-  return origin.index < 0
-    ? `a copy at offset ${origin.offset}`
-    : `a copy in the object stream at offset ${origin.offset} (index ${origin.index})`;
+function shadowed(origin: Origin | undefined): string {
+  const copy = !origin
+    ? 'copy of unknown origin'
+    : origin.index < 0
+      ? `copy at offset ${origin.offset}`
+      : `copy in the object stream at offset ${origin.offset} (index ${origin.index})`;
+  return `a later ${copy} that it does not point at would be stamped`;
 }
 
 /** Where the object's header really starts: xref offsets may point at whitespace before it. */
@@ -112,17 +114,14 @@ export function checkAgainstXref(bytes: Uint8Array, xref: XrefReading, parsed: R
     if (e?.kind === 'offset' && e.gen === ref.generationNumber) {
       const at = headerOffset(bytes, e.offset);
       if (origin?.index !== -1 || origin.offset !== at)
-        throw ambiguous(
-          ref,
-          `the cross-reference table points at offset ${e.offset}; pdf-lib kept ${describe(origin)}`,
-        );
+        throw ambiguous(ref, `the cross-reference table points at offset ${e.offset}; ${shadowed(origin)}`);
     } else if (e?.kind === 'compressed' && ref.generationNumber === 0) {
       const container = xref.entries.get(e.stream);
       const at = container?.kind === 'offset' ? headerOffset(bytes, container.offset) : -1;
       if (origin?.index !== e.index || origin.offset !== at)
         throw ambiguous(
           ref,
-          `the cross-reference table points at index ${e.index} of object stream ${e.stream}; pdf-lib kept ${describe(origin)}`,
+          `the cross-reference table points at index ${e.index} of object stream ${e.stream}; ${shadowed(origin)}`,
         );
     } else {
       context.delete(ref);

@@ -91,7 +91,9 @@ describe('the document stamped is the one the cross-reference chain defines', ()
     const e = await failure(stampAndSeal(request(pdf)));
     expect(e.code).toBe('BOOTH_ERR_PDF_AMBIGUOUS');
     expect(e.message).toContain(`object ${pageObject}:`);
-    expect(e.message).toMatch(/the cross-reference table points at offset \d+; pdf-lib kept a copy at offset \d+/);
+    expect(e.message).toMatch(
+      /the cross-reference table points at offset \d+; a later copy at offset \d+ that it does not point at/,
+    );
     // The central's plan import reads a document as the booth will, so it refuses it too.
     const central = await failure(readPdfLayout(pdf));
     expect(central.code).toBe('BOOTH_ERR_PDF_AMBIGUOUS');
@@ -105,7 +107,7 @@ describe('the document stamped is the one the cross-reference chain defines', ()
     expect(e.code).toBe('BOOTH_ERR_PDF_AMBIGUOUS');
     expect(e.message).toMatch(
       new RegExp(
-        `object ${pageObject}: the cross-reference table points at index \\d+ of object stream \\d+; pdf-lib kept a copy at offset`,
+        `object ${pageObject}: the cross-reference table points at index \\d+ of object stream \\d+; a later copy at offset`,
       ),
     );
   });
