@@ -60,6 +60,11 @@ export const ERROR_CODES = {
   BOOTH_ERR_TUNABLE_OUT_OF_LIMITS: { status: 422, key: 'error.tunable.outOfLimits' },
   BOOTH_ERR_TUNING_NODE_FORBIDDEN: { status: 400, key: 'error.tuning.nodeForbidden' },
   BOOTH_ERR_TUNING_LOCKED_OUT: { status: 429, key: 'error.tuning.lockedOut' },
+  // issue 16: pdf-xref
+  /** The file's objects read in file order differ from what its cross-reference chain defines (a shadowed object). */
+  BOOTH_ERR_PDF_AMBIGUOUS: { status: 422, key: 'error.pdf.ambiguous' },
+  /** Bytes after the last %%EOF: a later revision cut short (an earlier signature would be lost). */
+  BOOTH_ERR_PDF_TRUNCATED: { status: 422, key: 'error.pdf.truncated' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

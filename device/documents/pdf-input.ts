@@ -1,5 +1,6 @@
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber } from '@cantoo/pdf-lib';
-import { BoothError } from '../../protocol/errors.js';
+import { PDFArray, PDFDict, PDFName, PDFNumber, type PDFDocument } from '@cantoo/pdf-lib';
+import { BoothError, isBoothError } from '../../protocol/errors.js';
+import { loadAsViewersRead } from '../../protocol/pdf/xref-check.js';
 import type { PageBox } from './places.js';
 import { useFastChangeTracking } from './change-tracking.js';
 
@@ -45,14 +46,9 @@ export async function loadForUpdate(bytes: Uint8Array, maxBytes: number): Promis
   checkPdfBytes(bytes, maxBytes);
   let doc: PDFDocument;
   try {
-    doc = await PDFDocument.load(bytes, {
-      ignoreEncryption: true,
-      updateMetadata: false,
-      forIncrementalUpdate: true,
-      throwOnInvalidObject: true,
-      parseSpeed: OBJECTS_PER_TICK,
-    });
+    doc = await loadAsViewersRead(bytes, { forIncrementalUpdate: true, objectsPerTick: OBJECTS_PER_TICK });
   } catch (err) {
+    if (isBoothError(err)) throw err;
     throw new BoothError(
       'BOOTH_ERR_PDF_INVALID',
       `pdf: cannot be parsed (${(err as Error).message})`,

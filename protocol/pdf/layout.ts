@@ -1,5 +1,6 @@
-import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFName, PDFNumber, PDFString } from '@cantoo/pdf-lib';
-import { BoothError } from '../errors.js';
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
+import { BoothError, isBoothError } from '../errors.js';
+import { loadAsViewersRead } from './xref-check.js';
 
 /**
  * What a published PDF must offer before a booth gets it, read the way the booth's documents
@@ -103,13 +104,10 @@ export async function readPdfLayout(bytes: Uint8Array): Promise<PdfLayout> {
     throw new BoothError('BOOTH_ERR_PDF_INVALID', 'the PDF ends without %%EOF (truncated?)');
   let doc: PDFDocument;
   try {
-    doc = await PDFDocument.load(bytes, {
-      ignoreEncryption: true,
-      updateMetadata: false,
-      throwOnInvalidObject: true,
-      parseSpeed: 2000,
-    });
+    // As the booth reads it: the document its cross-reference chain defines, or a coded refusal.
+    doc = await loadAsViewersRead(bytes, { forIncrementalUpdate: false, objectsPerTick: 2000 });
   } catch (err) {
+    if (isBoothError(err)) throw err;
     throw new BoothError('BOOTH_ERR_PDF_INVALID', `the PDF cannot be parsed (${(err as Error).message})`);
   }
   if (doc.isEncrypted) throw new BoothError('BOOTH_ERR_PDF_ENCRYPTED', 'the PDF is encrypted');
