@@ -56,6 +56,9 @@ export const ERROR_CODES = {
   BOOTH_ERR_PLAN_INVALID: { status: 422, key: 'error.plan.invalid' },
   BOOTH_ERR_PUBLISH_REFUSED: { status: 409, key: 'error.publish.refused' },
   BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
+  // issue 15: staff PINs
+  /** Too many wrong staff PINs (per staff id or per booth): nothing checked; details.retryAfterS, Retry-After. */
+  BOOTH_ERR_PIN_LOCKED: { status: 429, key: 'error.staff.pinLocked' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,4 +1,5 @@
 import {
+  AUDIT_EVENT_SCHEMAS,
   AuditPayloadSchema,
   NoShowPayloadSchema,
   SignPayloadSchema,
@@ -30,6 +31,9 @@ const validators = {
   visit: compileValidator(VisitPayloadSchema),
   audit: compileValidator(AuditPayloadSchema),
 };
+const auditEvents = new Map<string, Validator<TSchema>>(
+  Object.entries(AUDIT_EVENT_SCHEMAS).map(([event, schema]) => [event, compileValidator(schema as TSchema)]),
+);
 
 function check<T extends TSchema>(v: Validator<T>, payload: unknown, what: string): string | null {
   const r = v.check(payload);
@@ -59,7 +63,8 @@ export function classify(r: CommittedRecord, boothId: string): Classified {
       return invalid(`visit record: payload type ${JSON.stringify(p.type ?? null)} is neither "visit" nor "no-show"`);
     }
     case 'audit': {
-      const why = check(validators.audit, p, 'audit');
+      const event = typeof p.event === 'string' ? auditEvents.get(p.event) : undefined;
+      const why = check(validators.audit, p, 'audit') ?? (event ? check(event, p, String(p.event)) : null);
       return why ? invalid(why) : { type: 'audit', payload: p };
     }
     case 'session':

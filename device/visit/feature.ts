@@ -22,6 +22,8 @@ import { heldOriginals } from './originals.js';
 import { escrowKeyPath, loadEscrowKey } from '../documents/escrow-key.js';
 import { VisitService } from './service.js';
 import { CaptureSignaturePad } from './signature-pad.js';
+import { StaffPinGuard } from './pin-guard.js';
+import { storePaths } from '../store/layout.js';
 import { channelTarget, SessionLifecycle, type DocumentFetcher } from './session-lifecycle.js';
 
 /**
@@ -142,6 +144,15 @@ export class VisitFeature {
       if (sim) void sim.replay().catch(() => undefined); // the simulated expert signs
     });
     const newId = monotonicFactory();
+    const staffPins = new StaffPinGuard({
+      path: join(storePaths(config.dataDir).state, 'staff-pins.json'),
+      clock,
+      audit: async (payload) => {
+        await this.deps.store.commit({ kind: 'audit', payload: { boothId: config.booth.id, ...payload } });
+      },
+    });
+    const pinProblem = await staffPins.start();
+    if (pinProblem) logger.error({ problem: pinProblem }, 'staff PIN counters');
     const seals = new SealJournal({ store: this.deps.store, boothId: config.booth.id, clock, bus, log: logger });
     this.seals = seals;
     this.service = new VisitService({
@@ -163,6 +174,7 @@ export class VisitFeature {
       camera: this.deps.camera,
       leds: this.deps.leds,
       boothId: config.booth.id,
+      staffPins,
       newId: () => newId(clock.now()),
       log: logger,
     });
