@@ -103,6 +103,7 @@ export class VisitFeature {
       audit: async (payload) => {
         await this.deps.store.commit({ kind: 'audit', payload: { boothId: config.booth.id, ...payload } });
       },
+      recordable: () => this.deps.store.assertAcceptingCommits(),
       ...(this.deps.checkPackage ? { check: this.deps.checkPackage } : {}),
     });
     this.vault = vault;
@@ -190,11 +191,22 @@ export class VisitFeature {
     lifecycle.restore(history);
     await this.service.start();
     // Packages whose expiry passed while the booth was off: closed now, their no-shows recorded.
-    const expired = await lifecycle.closeExpired();
+    // A store refusing records (disk critical, fault) leaves both for later: the booth still
+    // comes up, read-only (readyz says why, visits and installs refused), instead of failing.
+    const readOnly = (what: string) => (err: unknown) => {
+      const e = toBoothError(err);
+      logger.error({ code: e.code }, `${what}: ${e.message}`);
+      return 0;
+    };
+    const expired = await lifecycle.closeExpired().catch(readOnly('expired sessions not closed'));
     if (expired) logger.info({ closed: expired }, 'sessions that expired while the booth was off are closed');
-    if (face) await this.enrolWhenOpen();
+    if (face) await this.enrolWhenOpen().catch(readOnly('roster gallery not enrolled'));
     // At expiry a session closes by itself (no-shows recorded), unless staff closed it before.
-    this.expiryTimer = setInterval(() => void this.closeIfExpired(), EXPIRY_CHECK_MS);
+    // A refusal (disk critical) is logged and tried again at the next tick, never an unhandled rejection.
+    this.expiryTimer = setInterval(
+      () => void this.closeIfExpired().catch(readOnly('expired sessions not closed')),
+      EXPIRY_CHECK_MS,
+    );
   }
 
   /** Closes the sessions that have expired (the 30 s timer; tests call it with a manual clock). */

@@ -192,6 +192,9 @@ export class VisitService {
   // ---- actions of the kiosk API (Used by: device/http/kiosk-routes.ts) ----
 
   async begin(): Promise<KioskView> {
+    // A visit that could not be recorded never starts: 507 BOOTH_ERR_STORE_FULL (disk low or
+    // critical) or 503 BOOTH_ERR_STORE_FAULT, the kiosk says why (docs/store-sync.md).
+    this.deps.store.assertAcceptingVisits();
     const pkg = this.deps.vault.current;
     if (!pkg) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session is installed on this booth');
     const unlock = this.deps.vault.unlockState();

@@ -43,9 +43,9 @@ describe('staff PIN limit over the kiosk API', { timeout: 180_000 }, () => {
   it('/witness: 5 wrong PINs lock the staff id, and /witness/start does not reset it', async () => {
     const from = h.store.lastSeq;
     expect((await post(h.app, '/api/kiosk/begin')).status).toBe(200);
-    expect(
-      (await post(h.app, '/api/kiosk/consent', { accepted: false, version: 'face-consent/1' })).json.screen,
-    ).toBe('witness');
+    expect((await post(h.app, '/api/kiosk/consent', { accepted: false, version: 'face-consent/1' })).json.screen).toBe(
+      'witness',
+    );
     const wrong = { ...BAD, idNumber: ID_NUMBER };
     for (let i = 0; i < 3; i++) expect((await post(h.app, '/api/kiosk/witness', wrong)).status).toBe(200);
     // The visit's own lockout (3 attempts): staff take over, which resets the visit's attempts only.
@@ -79,9 +79,7 @@ describe('staff PIN limit over the kiosk API', { timeout: 180_000 }, () => {
     clock.advance(60_000);
     expect((await post(h.app, '/api/kiosk/override', { ...BAD, projectId: 'P-2026-001' })).status).toBe(401);
     await expectLocked('/api/kiosk/override', { ...GOOD, projectId: 'P-2026-001' }, '120');
-    expect((await pinRecords('staff.pin.failed', from)).map((r) => r.payload.route)).toEqual(
-      Array(6).fill('override'),
-    );
+    expect((await pinRecords('staff.pin.failed', from)).map((r) => r.payload.route)).toEqual(Array(6).fill('override'));
     expect((await pinRecords('staff.pin.locked', from)).map((r) => r.payload.lockMs)).toEqual([60_000, 120_000]);
     clock.advance(120_000);
     expect((await post(h.app, '/api/kiosk/override', { ...GOOD, projectId: 'P-2026-001' })).status).toBe(200);
