@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildDemoPackage } from '../../../device/session/demo.js';
@@ -69,33 +69,31 @@ describe('disk guard', { timeout: 180_000 }, () => {
     expect((await post(h.app, '/api/kiosk/cancel')).json.screen).toBe('idle');
   });
 
-  it('critical: an install is refused, the package in use untouched, no temporary file; it installs, recorded, once space returns', async () => {
+  it('critical: an install is refused, nothing held changes, no temporary file; it installs, recorded, once space returns', async () => {
     const sessionDir = join(h.config.dataDir, 'session');
     const held = h.feature.vault!.current!;
-    const packageFile = join(sessionDir, 'packages', held.packageId, 'package.json');
-    const before = await readFile(packageFile);
+    const before = await files(join(sessionDir, 'packages'));
+    // Tomorrow's package: a new package id, so nothing is replaced (no no-show records to refuse first).
     const next = await buildDemoPackage({
       fixturesDir,
       boothId: h.config.booth.id,
       boothPublicKeyPem: h.feature.identity!.certificate.publicKeyPem,
-      now: Date.now(),
-      version: held.version + 1,
+      now: Date.now() + 86_400_000,
     });
+    expect(next.packageId).not.toBe(held.packageId);
     await setFree(CRITICAL);
     const refused = await post(h.app, '/api/kiosk/session', next);
     expect(refused).toMatchObject({ status: 507, json: { code: 'BOOTH_ERR_STORE_FULL' } });
-    expect(h.feature.vault!.current?.version).toBe(held.version);
-    expect(await readFile(packageFile)).toEqual(before);
+    expect(h.feature.vault!.held.map((p) => p.packageId)).toEqual([held.packageId]);
+    expect(await files(join(sessionDir, 'packages'))).toEqual(before);
     expect(await files(join(sessionDir, 'incoming'))).toEqual([]);
     expect((await files(h.config.dataDir)).filter((f) => /\.tmp$/.test(f))).toEqual([]);
 
     await setFree(OK);
-    const installed = await post(h.app, '/api/kiosk/session', next);
-    expect(installed).toMatchObject({ status: 200, json: { version: held.version + 1 } });
-    const records = await h.store.read(0, 100_000);
-    expect(records.filter((r) => r.payload.event === 'session.installed').map((r) => r.payload.version)).toContain(
-      held.version + 1,
-    );
+    expect((await post(h.app, '/api/kiosk/session', next)).status).toBe(200);
+    expect(h.feature.vault!.held.map((p) => p.packageId)).toContain(next.packageId);
+    const installed = (await h.store.read(0, 100_000)).filter((r) => r.payload.event === 'session.installed');
+    expect(installed.map((r) => r.payload.packageId)).toContain(next.packageId);
   });
 
   it('a start on a critical disk comes up read-only: visits and installs refused, readyz says why', async () => {
