@@ -288,8 +288,9 @@ export class Booth {
       return { name: 'store', ok: false, detail: `${this.dataDir.path}: journal not open` };
     if (s.fault) return { name: 'store', ok: false, detail: `fault: ${s.fault}` };
     const torn = s.recovery?.tornBytes ?? 0;
-    const detail = `${s.lastSeq} records${torn ? ` (recovery cut ${torn} torn bytes)` : ''}; disk ${s.diskState}; sync ${this.sync?.status ?? 'off'}; package channel ${this.channel?.status ?? 'off'}`;
-    return { name: 'store', ok: s.diskState === 'ok', detail };
+    const disk = s.diskProblem();
+    const detail = `${disk ? `${disk}; ` : ''}${s.lastSeq} records${torn ? ` (recovery cut ${torn} torn bytes)` : ''}; disk ${s.diskState}; sync ${this.sync?.status ?? 'off'}; package channel ${this.channel?.status ?? 'off'}`;
+    return { name: 'store', ok: disk === null, detail };
   }
 
   async readiness(): Promise<{ ready: boolean; checks: { name: string; ok: boolean; detail: string }[] }> {

@@ -65,6 +65,9 @@ export const ERROR_CODES = {
   BOOTH_ERR_PDF_AMBIGUOUS: { status: 422, key: 'error.pdf.ambiguous' },
   /** Bytes after the last %%EOF: a later revision cut short (an earlier signature would be lost). */
   BOOTH_ERR_PDF_TRUNCATED: { status: 422, key: 'error.pdf.truncated' },
+  // issue 15: staff PINs
+  /** Too many wrong staff PINs (per staff id or per booth): nothing checked; details.retryAfterS, Retry-After. */
+  BOOTH_ERR_PIN_LOCKED: { status: 429, key: 'error.staff.pinLocked' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -24,5 +24,7 @@ export function errorHandler(err: FastifyError | Error, request: FastifyRequest,
   if (e.statusCode >= 500 && e.code !== 'BOOTH_ERR_INTERNAL') request.log.warn({ code: e.code }, e.message);
   const body: Record<string, unknown> = { code: e.code, messageKey: e.messageKey, message: e.message };
   if (e.statusCode < 500 && Object.keys(e.details).length > 0) body.details = e.details;
+  // A refusal that ends by itself (a PIN lockout) says when, as HTTP clients expect it.
+  if (typeof e.details.retryAfterS === 'number') void reply.header('retry-after', String(e.details.retryAfterS));
   void reply.status(e.statusCode).send(body);
 }

@@ -1,8 +1,8 @@
 import {
+  AUDIT_EVENT_SCHEMAS,
   AuditPayloadSchema,
   NoShowPayloadSchema,
   SignPayloadSchema,
-  TuningChangedPayloadSchema,
   VisitPayloadSchema,
   type NoShowPayload,
   type SignPayload,
@@ -30,8 +30,10 @@ const validators = {
   noShow: compileValidator(NoShowPayloadSchema),
   visit: compileValidator(VisitPayloadSchema),
   audit: compileValidator(AuditPayloadSchema),
-  tuningChanged: compileValidator(TuningChangedPayloadSchema),
 };
+const auditEvents = new Map<string, Validator<TSchema>>(
+  Object.entries(AUDIT_EVENT_SCHEMAS).map(([event, schema]) => [event, compileValidator(schema as TSchema)]),
+);
 
 function check<T extends TSchema>(v: Validator<T>, payload: unknown, what: string): string | null {
   const r = v.check(payload);
@@ -61,10 +63,8 @@ export function classify(r: CommittedRecord, boothId: string): Classified {
       return invalid(`visit record: payload type ${JSON.stringify(p.type ?? null)} is neither "visit" nor "no-show"`);
     }
     case 'audit': {
-      // Audit events with a schema of their own are checked against it too (issue 15: tuning).
-      const why =
-        check(validators.audit, p, 'audit') ??
-        (p.event === 'tuning.changed' ? check(validators.tuningChanged, p, 'tuning.changed') : null);
+      const event = typeof p.event === 'string' ? auditEvents.get(p.event) : undefined;
+      const why = check(validators.audit, p, 'audit') ?? (event ? check(event, p, String(p.event)) : null);
       return why ? invalid(why) : { type: 'audit', payload: p };
     }
     case 'session':

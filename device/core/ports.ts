@@ -113,4 +113,6 @@ export interface RecordStore {
   closeSession(sessionId: string): Promise<number>;
   /** Throws BOOTH_ERR_STORE_FULL (disk nearly full) or BOOTH_ERR_STORE_FAULT: call before a visit starts. */
   assertAcceptingVisits(): void;
+  /** Throws BOOTH_ERR_STORE_FULL (disk critical) or BOOTH_ERR_STORE_FAULT: call before a change that must be recorded. */
+  assertAcceptingCommits(): void;
 }

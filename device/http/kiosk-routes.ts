@@ -114,7 +114,7 @@ export async function kioskRoutes(app: FastifyInstance, opts: KioskRouteOptions)
       const b = req.body as Static<typeof StaffBody>;
       // The staff who may close are those of the package in use: without one there is nothing to close.
       if (!feature.vault?.current) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session is open on this booth');
-      if (!svc().staff.check(b.staffId, b.pin))
+      if (!(await svc().staff.check(b.staffId, b.pin, 'session-close')))
         throw new BoothError('BOOTH_ERR_STAFF_CREDENTIAL', 'staff id or PIN not recognised');
       // 409 BOOTH_ERR_VISIT_STATE while a visit is in progress (docs/visit.md, "Session close").
       return { noShows: await feature.close() };

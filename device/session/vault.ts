@@ -59,6 +59,12 @@ export interface VaultDeps {
   keys: CentralKeys;
   clock: Clock;
   audit: (payload: Record<string, unknown>) => Promise<void>;
+  /**
+   * Throws unless `audit` would be accepted now (BOOTH_ERR_STORE_FULL at a critical disk, a store
+   * fault): asked before any change that must be recorded, so nothing changes that the journal
+   * could not record (an install is refused with the package in use untouched).
+   */
+  recordable?: () => void;
   /** Where the package check runs (default: a worker thread). */
   check?: (input: CheckInput) => Promise<CheckResult>;
   commandWindow?: CommandWindow;
@@ -395,6 +401,7 @@ export class SessionVault {
   private async installNow(file: string, hooks: InstallHooks): Promise<InstallResult> {
     const stage = await this.tempFile('stage');
     try {
+      this.deps.recordable?.(); // before documents are staged on a full disk
       const keys = this.trustedKeys(false);
       const r = await this.runCheck({
         file,
@@ -446,6 +453,7 @@ export class SessionVault {
   ): Promise<InstallResult> {
     const pkg = r.pkg;
     this.refuseStale(pkg.packageId, pkg.version); // again: another install may have won meanwhile
+    this.deps.recordable?.(); // again, under the lock: the disk may have filled during the check
     const old = this.heldById.get(pkg.packageId) ?? null;
     if (old) {
       hooks.replacing?.(old.pkg);
@@ -529,6 +537,7 @@ export class SessionVault {
           packageId: cmd.packageId,
         });
       verifyUnlock(cmd, h.pkg, this.trust(), this.window);
+      this.deps.recordable?.();
       await writeFileDurable(join(this.packageDir(h.pkg.packageId), 'unlock.json'), JSON.stringify(cmd), 0o600);
       await this.memory.update((s) => void s.nonces.push(cmd.nonce));
       h.unlockedBy = 'command';
@@ -555,6 +564,7 @@ export class SessionVault {
       const cmd = verifyCommand(input, this.trust(), this.window);
       if (cmd.type !== 'revoke') throw rejection('malformed', `expected a revoke command, got ${cmd.type}`);
       this.refuseReplay(cmd.nonce, 'revoke');
+      this.deps.recordable?.();
       const h = this.heldById.get(cmd.packageId);
       const target = h && !h.ending && h.pkg.version <= cmd.version ? h : null;
       if (target) {
@@ -586,6 +596,7 @@ export class SessionVault {
       const cmd = verifyCommand(input, this.trust(), this.window);
       if (cmd.type !== 'key-rotation') throw rejection('malformed', `expected a key-rotation command, got ${cmd.type}`);
       this.refuseReplay(cmd.nonce, 'key-rotation');
+      this.deps.recordable?.();
       const before = this.deps.keys.session;
       const replaced = await this.deps.keys.rotate(cmd);
       const still = replaced && [...this.heldById.values()].some((h) => h.pkg.signature?.keyId === replaced.keyId);

@@ -157,17 +157,36 @@ export class JournalRecordStore implements RecordStore, Lifecycle {
     if (this.fault) throw new BoothError('BOOTH_ERR_STORE_FAULT', `store fault: ${this.fault}`);
     if (this.disk && this.disk.state !== 'ok')
       throw new BoothError('BOOTH_ERR_STORE_FULL', 'the disk is nearly full: no new visits until space is freed', {
+        disk: this.disk.state,
         freeBytes: this.disk.freeBytes,
       });
+  }
+
+  /** Throws unless commits are accepted (not faulted, disk not critical): checked before a change that must be recorded. */
+  assertAcceptingCommits(): void {
+    this.need(this.journal);
+    if (this.fault) throw new BoothError('BOOTH_ERR_STORE_FAULT', `store fault, commits refused: ${this.fault}`);
+    if (this.disk?.state === 'critical')
+      throw new BoothError('BOOTH_ERR_STORE_FULL', 'the disk is full: commits refused before anything is lost', {
+        disk: 'critical',
+      });
+  }
+
+  /** Why the disk refuses what it refuses, for /readyz (null when it refuses nothing). */
+  diskProblem(): string | null {
+    const d = this.disk;
+    if (!d || d.state === 'ok') return null;
+    const { lowFreeBytes, criticalFreeBytes } = this.deps.config.disk;
+    return d.state === 'critical'
+      ? `disk critical: ${d.freeBytes} bytes free, below store.disk.criticalFreeBytes ${criticalFreeBytes}: read-only (no visits, installs or records)`
+      : `disk low: ${d.freeBytes} bytes free, below store.disk.lowFreeBytes ${lowFreeBytes}: new visits refused`;
   }
 
   commit(input: { kind: RecordKind; payload: Record<string, unknown> }): Promise<CommittedRecord> {
     try {
       const signer = this.need(this.signer);
       this.need(this.journal);
-      if (this.fault) throw new BoothError('BOOTH_ERR_STORE_FAULT', `store fault, commits refused: ${this.fault}`);
-      if (this.disk?.state === 'critical')
-        throw new BoothError('BOOTH_ERR_STORE_FULL', 'the disk is full: commits refused before anything is lost');
+      this.assertAcceptingCommits();
       if (!RECORD_KINDS.includes(input.kind))
         throw new BoothError('BOOTH_ERR_BAD_INPUT', `kind: expected one of ${RECORD_KINDS.join(', ')}`);
       if (typeof input.payload !== 'object' || input.payload === null || Array.isArray(input.payload))

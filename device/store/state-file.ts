@@ -92,17 +92,23 @@ export class DurableJsonAdapter<T> implements Adapter<T> {
     const json = JSON.stringify(data);
     const text = JSON.stringify({ sha256: sha256(json), data }) + '\n';
     const tmp = join(dir, `.${basename(this.path)}.tmp`);
-    const fh = await open(tmp, 'w', 0o600);
     try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await open(tmp, 'w', 0o600);
+      try {
+        await fh.writeFile(text);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      // The current file becomes the last good copy only if it is good: a damaged file must not
+      // overwrite a good backup.
+      if ((await this.load(this.path)).ok) await rename(this.path, this.backupPath);
+      await rename(tmp, this.path);
+    } catch (err) {
+      // A failed write (ENOSPC, EIO) leaves the file as it was and no temporary copy behind.
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
     }
-    // The current file becomes the last good copy only if it is good: a damaged file must not
-    // overwrite a good backup.
-    if ((await this.load(this.path)).ok) await rename(this.path, this.backupPath);
-    await rename(tmp, this.path);
     await syncDir(dir);
   }
 

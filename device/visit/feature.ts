@@ -22,6 +22,8 @@ import { heldOriginals } from './originals.js';
 import { escrowKeyPath, loadEscrowKey } from '../documents/escrow-key.js';
 import { VisitService } from './service.js';
 import { CaptureSignaturePad } from './signature-pad.js';
+import { StaffPinGuard } from './pin-guard.js';
+import { storePaths } from '../store/layout.js';
 import { channelTarget, SessionLifecycle, type DocumentFetcher } from './session-lifecycle.js';
 
 /**
@@ -101,6 +103,7 @@ export class VisitFeature {
       audit: async (payload) => {
         await this.deps.store.commit({ kind: 'audit', payload: { boothId: config.booth.id, ...payload } });
       },
+      recordable: () => this.deps.store.assertAcceptingCommits(),
       ...(this.deps.checkPackage ? { check: this.deps.checkPackage } : {}),
     });
     this.vault = vault;
@@ -142,6 +145,15 @@ export class VisitFeature {
       if (sim) void sim.replay().catch(() => undefined); // the simulated expert signs
     });
     const newId = monotonicFactory();
+    const staffPins = new StaffPinGuard({
+      path: join(storePaths(config.dataDir).state, 'staff-pins.json'),
+      clock,
+      audit: async (payload) => {
+        await this.deps.store.commit({ kind: 'audit', payload: { boothId: config.booth.id, ...payload } });
+      },
+    });
+    const pinProblem = await staffPins.start();
+    if (pinProblem) logger.error({ problem: pinProblem }, 'staff PIN counters');
     const seals = new SealJournal({ store: this.deps.store, boothId: config.booth.id, clock, bus, log: logger });
     this.seals = seals;
     this.service = new VisitService({
@@ -163,6 +175,7 @@ export class VisitFeature {
       camera: this.deps.camera,
       leds: this.deps.leds,
       boothId: config.booth.id,
+      staffPins,
       newId: () => newId(clock.now()),
       log: logger,
     });
@@ -178,11 +191,22 @@ export class VisitFeature {
     lifecycle.restore(history);
     await this.service.start();
     // Packages whose expiry passed while the booth was off: closed now, their no-shows recorded.
-    const expired = await lifecycle.closeExpired();
+    // A store refusing records (disk critical, fault) leaves both for later: the booth still
+    // comes up, read-only (readyz says why, visits and installs refused), instead of failing.
+    const readOnly = (what: string) => (err: unknown) => {
+      const e = toBoothError(err);
+      logger.error({ code: e.code }, `${what}: ${e.message}`);
+      return 0;
+    };
+    const expired = await lifecycle.closeExpired().catch(readOnly('expired sessions not closed'));
     if (expired) logger.info({ closed: expired }, 'sessions that expired while the booth was off are closed');
-    if (face) await this.enrolWhenOpen();
+    if (face) await this.enrolWhenOpen().catch(readOnly('roster gallery not enrolled'));
     // At expiry a session closes by itself (no-shows recorded), unless staff closed it before.
-    this.expiryTimer = setInterval(() => void this.closeIfExpired(), EXPIRY_CHECK_MS);
+    // A refusal (disk critical) is logged and tried again at the next tick, never an unhandled rejection.
+    this.expiryTimer = setInterval(
+      () => void this.closeIfExpired().catch(readOnly('expired sessions not closed')),
+      EXPIRY_CHECK_MS,
+    );
   }
 
   /** Closes the sessions that have expired (the 30 s timer; tests call it with a manual clock). */

@@ -15,6 +15,7 @@ import { completeProject } from './complete-project.js';
 import type { SealJournal } from './seal-journal.js';
 import type { DocumentOriginals } from './originals.js';
 import { StaffDesk } from './staff.js';
+import type { StaffPinGuard } from './pin-guard.js';
 
 /**
  * Runs the visit state machine against the booth: inputs come from the kiosk API, the camera
@@ -38,6 +39,8 @@ export interface VisitServiceDeps {
   camera: Camera;
   leds: Leds;
   boothId: string;
+  /** The staff PIN limit (counters on disk, failures and lockouts journaled). */
+  staffPins: StaffPinGuard;
   newId: () => string;
   log: { info(o: object, m: string): void; warn(o: object, m: string): void };
 }
@@ -88,7 +91,7 @@ export class VisitService {
       if (typeof sign.expertId === 'string')
         this.ledger(String(sign.packageId)).add(sign.expertId, String(sign.projectId));
     });
-    this.staff = new StaffDesk(() => this.pin?.pkg ?? deps.vault.current);
+    this.staff = new StaffDesk(() => this.pin?.pkg ?? deps.vault.current, deps.staffPins);
     this.capture = deps.face
       ? new CaptureLoop({
           camera: deps.camera,
@@ -189,6 +192,9 @@ export class VisitService {
   // ---- actions of the kiosk API (Used by: device/http/kiosk-routes.ts) ----
 
   async begin(): Promise<KioskView> {
+    // A visit that could not be recorded never starts: 507 BOOTH_ERR_STORE_FULL (disk low or
+    // critical) or 503 BOOTH_ERR_STORE_FAULT, the kiosk says why (docs/store-sync.md).
+    this.deps.store.assertAcceptingVisits();
     const pkg = this.deps.vault.current;
     if (!pkg) throw new BoothError('BOOTH_ERR_SESSION_NONE', 'no session is installed on this booth');
     const unlock = this.deps.vault.unlockState();
@@ -233,17 +239,21 @@ export class VisitService {
 
   async witness(staffId: string, pin: string, idNumber: string): Promise<KioskView> {
     this.expectState('witness');
-    if (!this.staff.check(staffId, pin)) return this.apply({ type: 'witness-failed', reason: 'staff-credential' });
+    const ok = await this.staff.check(staffId, pin, 'witness', this.m.visit?.id ?? null);
+    // The visit may have ended (timeout, cancel) while the hash ran.
+    this.expectState('witness');
+    if (!ok) return this.apply({ type: 'witness-failed', reason: 'staff-credential' });
     const ref = await this.deps.vault.findByIdNumber(this.visitPackage(), idNumber);
     if (!ref) return this.apply({ type: 'witness-failed', reason: 'id-number' });
     const expert = await this.openExpert(ref, 'staff-witness');
     return this.apply({ type: 'witness-verified', expert, staffId });
   }
 
-  override(staffId: string, pin: string, projectId: string): KioskView {
+  async override(staffId: string, pin: string, projectId: string): Promise<KioskView> {
     this.expectState('projects');
-    if (!this.staff.check(staffId, pin))
-      throw new BoothError('BOOTH_ERR_STAFF_CREDENTIAL', 'staff id or PIN not recognised');
+    const ok = await this.staff.check(staffId, pin, 'override', this.m.visit?.id ?? null);
+    if (!ok) throw new BoothError('BOOTH_ERR_STAFF_CREDENTIAL', 'staff id or PIN not recognised');
+    this.expectState('projects');
     return this.apply({ type: 'override', projectId, staffId });
   }
 

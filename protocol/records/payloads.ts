@@ -123,3 +123,43 @@ export const TuningChangedPayloadSchema = Open(
   'a site tuning change (an audit record): journaled before it applies',
 );
 export type TuningChangedPayload = Static<typeof TuningChangedPayloadSchema>;
+// issue 15: staff PINs
+const PinRoute = Type.Union([Type.Literal('session-close'), Type.Literal('override'), Type.Literal('witness')]);
+const PinCommon = {
+  boothId: Id,
+  staffId: Id,
+  route: PinRoute,
+  visitId: Type.Union([Id, Type.Null()]),
+  at: Iso,
+};
+
+export const StaffPinFailedPayloadSchema = Open(
+  {
+    event: Type.Literal('staff.pin.failed'),
+    ...PinCommon,
+    failures: Type.Integer({ minimum: 1, description: 'consecutive failures of this staff id' }),
+    boothFailures: Type.Integer({ minimum: 1, description: 'consecutive failures at this booth, every id' }),
+  },
+  'a staff id and PIN that did not match (the id may not exist: it is what was typed)',
+);
+export type StaffPinFailedPayload = Static<typeof StaffPinFailedPayloadSchema>;
+
+export const StaffPinLockedPayloadSchema = Open(
+  {
+    event: Type.Literal('staff.pin.locked'),
+    ...PinCommon,
+    scope: Type.Union([Type.Literal('staff'), Type.Literal('booth')]),
+    failures: Type.Integer({ minimum: 1 }),
+    lockMs: Type.Integer({ minimum: 1 }),
+    until: Iso,
+  },
+  'too many wrong PINs: checks for this staff id (scope staff) or every id (scope booth) refused until `until`',
+);
+export type StaffPinLockedPayload = Static<typeof StaffPinLockedPayloadSchema>;
+
+/** Audit events with a payload schema of their own (checked on top of AuditPayloadSchema). */
+export const AUDIT_EVENT_SCHEMAS = {
+  'tuning.changed': TuningChangedPayloadSchema,
+  'staff.pin.failed': StaffPinFailedPayloadSchema,
+  'staff.pin.locked': StaffPinLockedPayloadSchema,
+} as const;

@@ -1,4 +1,4 @@
-import { createHash, scryptSync, timingSafeEqual, randomBytes } from 'node:crypto';
+import { createHash, scrypt, scryptSync, timingSafeEqual, randomBytes } from 'node:crypto';
 
 /**
  * Hashes of secrets typed at the booth. The ID-number hash is salted with the package id so a
@@ -27,8 +27,14 @@ export function hashPin(pin: string, salt: Buffer = randomBytes(16)): { salt: st
   return { salt: salt.toString('base64'), hash: scryptSync(pin, salt, 32, SCRYPT).toString('base64') };
 }
 
-export function checkPin(pin: string, cred: { salt: string; hash: string }): boolean {
-  const got = scryptSync(pin, Buffer.from(cred.salt, 'base64'), 32, SCRYPT);
+/**
+ * Checks a PIN against its scrypt hash on libuv's threadpool (async crypto.scrypt): about 45 ms
+ * of work that must not stall the booth's event loop (camera frames, tablet ink, other requests).
+ */
+export async function checkPin(pin: string, cred: { salt: string; hash: string }): Promise<boolean> {
+  const got = await new Promise<Buffer>((resolve, reject) =>
+    scrypt(pin, Buffer.from(cred.salt, 'base64'), 32, SCRYPT, (err, key) => (err ? reject(err) : resolve(key))),
+  );
   const want = Buffer.from(cred.hash, 'base64');
   return got.length === want.length && timingSafeEqual(got, want);
 }

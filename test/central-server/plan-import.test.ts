@@ -111,7 +111,9 @@ describe.each(BACKENDS)('plan import on %s', (backend) => {
       [DATE],
     );
     expect(JSON.stringify(staff.rows)).not.toContain('246810');
-    expect(checkPin('246810', { salt: staff.rows[0]?.pin_salt ?? '', hash: staff.rows[0]?.pin_hash ?? '' })).toBe(true);
+    expect(await checkPin('246810', { salt: staff.rows[0]?.pin_salt ?? '', hash: staff.rows[0]?.pin_hash ?? '' })).toBe(
+      true,
+    );
   });
 
   it('reports every problem at once, each naming file, row and field, and changes nothing', async () => {

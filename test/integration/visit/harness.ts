@@ -37,6 +37,8 @@ export async function startHarness(
   overrides: Record<string, unknown> = {},
   clock: Clock = systemClock,
   sections: Record<string, unknown> = {},
+  /** Free bytes on the data medium as the store's disk guard sees them (default statfs). */
+  freeBytes?: (path: string) => Promise<number>,
 ): Promise<Harness> {
   const dataDir = await mkdtemp(join(tmpdir(), 'visit-'));
   const config = parseConfig({
@@ -54,12 +56,13 @@ export async function startHarness(
   await hardware.camera.start();
   await hardware.leds.start();
   const store = new JournalRecordStore({
-    dataDir,
+    dataDir: config.dataDir,
     boothId: config.booth.id,
     config: config.store,
     clock,
     bus,
     clockSynced: () => true,
+    ...(freeBytes ? { freeBytes } : {}),
   });
   await store.start();
   const feature = new VisitFeature({

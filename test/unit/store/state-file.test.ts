@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { openStateFile } from '../../../device/store/state-file.js';
@@ -86,5 +86,13 @@ describe('durable lowdb state file', () => {
     const again = await openStateFile(path, Schema, defaults);
     expect(again.db.data).toEqual({ cursor: 19, names: ['19'] });
     expect(again.adapter.source).toBe('file');
+  });
+
+  it('a write that fails (here the file is a directory; ENOSPC alike) leaves no temporary file behind', async () => {
+    const { db } = await openStateFile(path, Schema, defaults);
+    await mkdir(path, { recursive: true });
+    db.data.cursor = 3;
+    await expect(db.write()).rejects.toThrow();
+    expect((await readdir(join(dir.path, 'state'))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });
