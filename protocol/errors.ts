@@ -56,6 +56,11 @@ export const ERROR_CODES = {
   BOOTH_ERR_PLAN_INVALID: { status: 422, key: 'error.plan.invalid' },
   BOOTH_ERR_PUBLISH_REFUSED: { status: 409, key: 'error.publish.refused' },
   BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
+  // issue 16: document inputs (signature image, names, seats already stamped)
+  BOOTH_ERR_SIGNATURE_IMAGE_TOO_LARGE: { status: 413, key: 'error.signature.imageTooLarge' },
+  BOOTH_ERR_SIGNATURE_BLANK: { status: 422, key: 'error.signature.blank' },
+  BOOTH_ERR_NAME_INVALID: { status: 422, key: 'error.name.invalid' },
+  BOOTH_ERR_SEAT_STAMPED: { status: 409, key: 'error.seat.stamped' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

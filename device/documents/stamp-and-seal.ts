@@ -11,6 +11,7 @@ import { fieldNameFor, sealIncrement } from './seal.js';
 import { documentsOptions, formatStampTime, type DocumentsOptions } from './options.js';
 import { attachBinding } from './binding.js';
 import { checkRenderable } from './font.js';
+import { checkSignatureImage } from './signature-image.js';
 import type { SignerPem } from './cms.js';
 
 /**
@@ -107,6 +108,8 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
     'stamp request',
   );
   const opts = documentsOptions(req.options);
+  // Before the PDF is parsed: a bad image costs a header read, not a document load.
+  if (req.action !== 'refuse') await checkSignatureImage(req.signaturePng);
   const before = sha256(req.pdf);
   const doc = await loadForUpdate(req.pdf, opts.maxPdfBytes);
   const places = resolvePlaces(doc, req.places, req.seat);
