@@ -204,7 +204,7 @@ export interface CrlEntry {
 /** DER INTEGER of a non-negative safe integer (the CRL number), minimal (der.ts). */
 function derInteger(n: number): ArrayBuffer {
   const der = smallInt(n);
-  return der.buffer.slice(der.byteOffset, der.byteOffset + der.length);
+  return new Uint8Array(der).buffer;
 }
 
 /**
