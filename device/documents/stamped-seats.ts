@@ -34,13 +34,24 @@ const MAX_DEPTH = 32;
 const MAX_BINDING_BYTES = 16 * 1024;
 const BINDING_FORMAT_PREFIX = 'booth-signature-binding/';
 
+// pdf-lib's lookupMaybe throws when an entry has another type; these answer undefined instead.
+function dictAt(dict: PDFDict, key: string): PDFDict | undefined {
+  const v = dict.lookup(PDFName.of(key));
+  return v instanceof PDFDict ? v : undefined;
+}
+function arrayAt(dict: PDFDict, key: string): PDFArray | undefined {
+  const v = dict.lookup(PDFName.of(key));
+  return v instanceof PDFArray ? v : undefined;
+}
+
 function text(obj: unknown): string | undefined {
   if (obj instanceof PDFString || obj instanceof PDFHexString) return obj.decodeText();
   return undefined;
 }
 
 function bindingOf(spec: PDFDict): StampedSeat | null {
-  const stream = spec.lookupMaybe(PDFName.of('EF'), PDFDict)?.lookup(PDFName.of('F'));
+  const ef = dictAt(spec, 'EF');
+  const stream = ef?.lookup(PDFName.of('F'));
   // A binding is a few hundred bytes; a large stream of that name is not one of ours.
   if (!(stream instanceof PDFRawStream) || stream.contents.length > MAX_BINDING_BYTES) return null;
   try {
@@ -58,14 +69,15 @@ function bindingOf(spec: PDFDict): StampedSeat | null {
 
 /** Every booth stamp recorded in the document, in name-tree order. */
 export function stampedSeats(doc: PDFDocument): StampedSeat[] {
-  const root = doc.catalog.lookupMaybe(PDFName.of('Names'), PDFDict)?.lookupMaybe(PDFName.of('EmbeddedFiles'), PDFDict);
+  const catalogNames = dictAt(doc.catalog, 'Names');
+  const root = catalogNames && dictAt(catalogNames, 'EmbeddedFiles');
   const out: StampedSeat[] = [];
   if (!root) return out;
   const seen = new Set<PDFDict>();
   const walk = (node: PDFDict, depth: number): void => {
     if (seen.has(node) || seen.size >= MAX_NODES || depth > MAX_DEPTH) return;
     seen.add(node);
-    const names = node.lookupMaybe(PDFName.of('Names'), PDFArray);
+    const names = arrayAt(node, 'Names');
     for (let i = 0; names && i + 1 < names.size(); i += 2) {
       const key = text(names.lookup(i));
       if (!key?.endsWith(BINDING_SUFFIX)) continue;
@@ -73,7 +85,7 @@ export function stampedSeats(doc: PDFDocument): StampedSeat[] {
       const found = spec instanceof PDFDict ? bindingOf(spec) : null;
       if (found) out.push(found);
     }
-    const kids = node.lookupMaybe(PDFName.of('Kids'), PDFArray);
+    const kids = arrayAt(node, 'Kids');
     for (let i = 0; kids && i < kids.size(); i++) {
       const kid = kids.lookup(i);
       if (kid instanceof PDFDict) walk(kid, depth + 1);

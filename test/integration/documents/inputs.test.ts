@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { PDFDocument } from '@cantoo/pdf-lib';
+import { PDFDocument, PDFName, PDFNumber } from '@cantoo/pdf-lib';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeReport, makeSignaturePng, placesFor } from '../../../bench/documents-samples.js';
 import { stampCommand } from '../../../device/cli/stamp.js';
@@ -114,6 +114,12 @@ describe('a seat already stamped', () => {
       stampAndSeal(request({ pdf: other.pdf, action: 'dissent', reason: 'x', recordId: 'REC-4' })),
     );
     expect((await dissent).code).toBe('BOOTH_ERR_SEAT_STAMPED');
+  });
+
+  it('a catalog /Names of the wrong type reads as no stamps, not a crash', async () => {
+    const doc = await PDFDocument.load(report);
+    doc.catalog.set(PDFName.of('Names'), PDFNumber.of(5));
+    expect(stampedSeats(doc)).toEqual([]);
   });
 
   it('a recorded staff override makes a new revision, and its binding names the override and what it supersedes', async () => {
