@@ -5,6 +5,37 @@ import { makeReport, makeSignaturePng, placesFor } from './documents-samples.js'
 import { readXref } from '../protocol/pdf/xref.js';
 import { checkAgainstXref, parseRecordingOrigins } from '../protocol/pdf/xref-check.js';
 import { OBJECTS_PER_TICK } from '../device/documents/pdf-input.js';
+import { PDFDocument } from '@cantoo/pdf-lib';
+import { checkSignatureImage } from '../device/documents/signature-image.js';
+import { expertName } from '../device/documents/names.js';
+import { checkSeatNotStamped } from '../device/documents/stamped-seats.js';
+
+/**
+ * Issue 16's input checks, timed alone (median over RUNS_96, ms): the signature image gate
+ * (header, inflate bound, ink), the name and the seat-already-stamped scan, the latter on the
+ * 96-page report after five experts (five bindings to read). Part of every stampAndSeal above.
+ */
+async function inputChecks(png: Buffer, signed: Uint8Array) {
+  const doc = await PDFDocument.load(signed, { updateMetadata: false });
+  const times = { image: [] as number[], name: [] as number[], seat: [] as number[] };
+  for (let i = 0; i < WARMUP + RUNS_96; i++) {
+    const t0 = performance.now();
+    await checkSignatureImage(png);
+    const t1 = performance.now();
+    expertName(' 欧阳娜娜 ');
+    const t2 = performance.now();
+    checkSeatNotStamped(doc, 'F', undefined);
+    const t3 = performance.now();
+    if (i < WARMUP) continue;
+    times.image.push(t1 - t0);
+    times.name.push(t2 - t1);
+    times.seat.push(t3 - t2);
+  }
+  const image = median(times.image);
+  const name = median(times.name);
+  const seat = median(times.seat);
+  return { p50Ms: round(image + name + seat), imageMs: round(image), nameMs: round(name), seatMs: round(seat, 100) };
+}
 
 /**
  * `npm run bench:documents`: stamp + seal time for one expert on a generated 96-page report with
@@ -23,7 +54,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-const round = (x: number): number => Math.round(x * 10) / 10;
+const round = (x: number, per = 10): number => Math.round(x * per) / per;
 
 async function timeOne(pdf: Uint8Array, pages: number, seat: string, row: number, signer: SignerPem, png: Buffer) {
   const t0 = performance.now();
@@ -120,6 +151,7 @@ async function main(): Promise<void> {
     p50Ms96Pages: await xrefCheckP50(await makeReport(96)),
     p50Ms96PagesFiveRevisions: await xrefCheckP50(pdf),
   };
+  const inputs = await inputChecks(png, pdf);
   console.log(
     JSON.stringify({
       bench: 'documents',
@@ -147,7 +179,7 @@ async function main(): Promise<void> {
       peakRssMb,
       peakRssAfter500Mb: round(rssAfter500),
       targetPeakRssMb: 300,
-      checks: { xref },
+      checks: { xref, inputs },
     }),
   );
 }

@@ -68,6 +68,11 @@ export const ERROR_CODES = {
   // issue 15: staff PINs
   /** Too many wrong staff PINs (per staff id or per booth): nothing checked; details.retryAfterS, Retry-After. */
   BOOTH_ERR_PIN_LOCKED: { status: 429, key: 'error.staff.pinLocked' },
+  // issue 16: document inputs (signature image, names, seats already stamped)
+  BOOTH_ERR_SIGNATURE_IMAGE_TOO_LARGE: { status: 413, key: 'error.signature.imageTooLarge' },
+  BOOTH_ERR_SIGNATURE_BLANK: { status: 422, key: 'error.signature.blank' },
+  BOOTH_ERR_NAME_INVALID: { status: 422, key: 'error.name.invalid' },
+  BOOTH_ERR_SEAT_STAMPED: { status: 409, key: 'error.seat.stamped' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -35,6 +35,7 @@ const options = {
   key: { type: 'string' },
   cert: { type: 'string' },
   out: { type: 'string' },
+  'new-revision': { type: 'string' },
 } as const;
 
 const ACTIONS: readonly Action[] = ['sign', 'dissent', 'refuse'];
@@ -59,7 +60,7 @@ export const stampCommand: Command = {
   usage:
     'booth stamp --pdf IN [--places PLACES.json] --seat S --signature SIG.png --name NAME ' +
     '[--action sign|dissent|refuse] [--reason TEXT] [--record-id ID] [--project NAME] [--dynamics FILE.iso19794-7] ' +
-    '[--escrow-key ESCROW.pem] ' +
+    '[--escrow-key ESCROW.pem] [--new-revision STAFF_ID] ' +
     '[--key KEY.pem --cert CERT.pem] --out OUT [--config FILE] [--data-dir DIR] [--json]',
   async run(argv) {
     const { values } = parseWith(argv, options);
@@ -97,6 +98,8 @@ export const stampCommand: Command = {
         signer,
         now: new Date(),
         options: config.documents,
+        // A seat already stamped is refused unless staff ask for a new revision (recorded in it).
+        ...(values['new-revision'] ? { newRevision: { staffId: values['new-revision'], at: new Date() } } : {}),
       });
       if (result.action !== 'refuse' && out) await writePdfDurable(out, result.pdf, pdfPath);
       const summary = {

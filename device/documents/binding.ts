@@ -8,7 +8,8 @@ import { ESCROW_ALGORITHM, ESCROW_FORMAT, sealForEscrow } from '../../protocol/e
  * revision the seal covers, so changing them breaks the signature.
  *  - `<record>.binding.json`: record id, seat, action, SHA-256 of the document before stamping,
  *    SHA-256 of the dynamics (of the plaintext) and the escrow key they are sealed to, and a
- *    dissent's reason;
+ *    dissent's reason, and for a new revision over a seat already stamped the staff override
+ *    that asked for it and the record ids it supersedes;
  *  - `<record>.iso19794-7.escrow.json`: the ISO/IEC 19794-7 signature data sealed to the centre's
  *    escrow public key (protocol/escrow.ts), when dynamics and an escrow key are given. Dynamics
  *    are biometric data: a sealed PDF travels and is archived widely, so it never carries them in
@@ -24,6 +25,8 @@ export interface Binding {
   /** The centre's escrow public key (P-256); null or absent: the dynamics stay out of the PDF. */
   escrowKey?: KeyObject | null | undefined;
   reason?: string | undefined;
+  /** A new revision over a seat already stamped, asked for by staff (stamped-seats.ts). */
+  newRevision?: { staffId: string; at: Date; supersedes: readonly string[] } | undefined;
   now: Date;
 }
 
@@ -52,6 +55,9 @@ export async function attachBinding(doc: PDFDocument, b: Binding): Promise<void>
         }
       : null,
     reason: b.reason ?? null,
+    newRevision: b.newRevision
+      ? { staffId: b.newRevision.staffId, at: b.newRevision.at.toISOString(), supersedes: b.newRevision.supersedes }
+      : null,
   };
   await doc.attach(Buffer.from(JSON.stringify(manifest, null, 2)), `${b.recordId}${BINDING_SUFFIX}`, {
     mimeType: 'application/json',

@@ -5,6 +5,7 @@ import { compileValidator } from '../../protocol/validate.js';
 import { loadForUpdate } from './pdf-input.js';
 import { embedStampFont } from './stamp.js';
 import { fieldNameFor, sealIncrement } from './seal.js';
+import { expertName } from './names.js';
 import { documentsOptions, formatStampTime, type DocumentsOptions } from './options.js';
 import { checkRenderable } from './font.js';
 import { timestampFrom } from './stamp-and-seal.js';
@@ -76,6 +77,10 @@ function row(page: PDFPage, font: PDFFont, cells: string[], y: number, size: num
 
 export async function appendCompletionPage(req: CompletionRequest): Promise<CompletionResult> {
   fieldsValidator.parse({ project: req.project, entries: req.entries }, 'completion');
+  req = {
+    ...req,
+    entries: req.entries.map((e, i) => ({ ...e, name: expertName(e.name, `completion entry ${i + 1}`) })),
+  };
   const opts = documentsOptions(req.options);
   const labels = req.entries.map((e) => ({ ...e, method: METHOD_LABEL[e.method] ?? e.method }));
   const allText = [req.project, ...labels.flatMap((e) => [e.name, e.method])].join('');

@@ -11,6 +11,9 @@ import { fieldNameFor, sealIncrement } from './seal.js';
 import { documentsOptions, formatStampTime, type DocumentsOptions } from './options.js';
 import { attachBinding } from './binding.js';
 import { checkRenderable } from './font.js';
+import { checkSignatureImage } from './signature-image.js';
+import { expertName } from './names.js';
+import { checkSeatNotStamped, type NewRevision } from './stamped-seats.js';
 import type { SignerPem } from './cms.js';
 
 /**
@@ -29,10 +32,11 @@ const RequestFields = Type.Object({
   reason: Type.Optional(Type.String({ maxLength: 2000 })),
   recordId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
   project: Type.String({ minLength: 1, maxLength: 200 }),
+  newRevisionStaffId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._:-]{1,64}$' })),
 });
 const requestValidator = compileValidator(RequestFields);
 
-export interface StampRequest extends Static<typeof RequestFields> {
+export interface StampRequest extends Omit<Static<typeof RequestFields>, 'newRevisionStaffId'> {
   pdf: Uint8Array;
   /** Explicit places (PLACES.json); when absent, form fields named by convention are used. */
   places?: readonly Place[];
@@ -47,6 +51,12 @@ export interface StampRequest extends Static<typeof RequestFields> {
   signer: SignerPem;
   now: Date;
   options?: Partial<DocumentsOptions>;
+  /**
+   * A recorded staff override: stamp even though the document already carries this seat's
+   * stamp (a new revision; the binding names the override and the records it supersedes).
+   * Without it a seat already stamped is refused (BOOTH_ERR_SEAT_STAMPED).
+   */
+  newRevision?: NewRevision;
 }
 
 export interface Refusal {
@@ -94,7 +104,9 @@ export function resolvePlaces(doc: PDFDocument, explicit: readonly Place[] | und
   return mine;
 }
 
-export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
+export async function stampAndSeal(request: StampRequest): Promise<StampResult> {
+  // The name printed and sealed is the trimmed one; blank or control characters are refused.
+  const req = { ...request, name: expertName(request.name) };
   requestValidator.parse(
     {
       seat: req.seat,
@@ -103,10 +115,13 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
       reason: req.reason,
       recordId: req.recordId,
       project: req.project,
+      newRevisionStaffId: req.newRevision?.staffId,
     },
     'stamp request',
   );
   const opts = documentsOptions(req.options);
+  // Before the PDF is parsed: a bad image costs a header read, not a document load.
+  if (req.action !== 'refuse') await checkSignatureImage(req.signaturePng);
   const before = sha256(req.pdf);
   const doc = await loadForUpdate(req.pdf, opts.maxPdfBytes);
   const places = resolvePlaces(doc, req.places, req.seat);
@@ -121,6 +136,7 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
       refusal: { seat: req.seat, recordId: req.recordId, reasonCode },
     };
   }
+  const supersedes = checkSeatNotStamped(doc, req.seat, req.newRevision);
   const dissent = req.action === 'dissent';
   if (dissent && !req.reason?.trim())
     throw new BoothError('BOOTH_ERR_BAD_INPUT', 'stamp request: a dissent expects a reason (handwritten or chosen)');
@@ -142,6 +158,7 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
     dynamics: req.dynamics,
     escrowKey: req.escrowKey ?? null,
     reason: dissent ? req.reason : undefined,
+    newRevision: req.newRevision ? { ...req.newRevision, supersedes } : undefined,
     now: req.now,
   });
   const sealed = await sealIncrement(doc, req.pdf, {

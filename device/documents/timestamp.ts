@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BoothError } from '../../protocol/errors.js';
-import { children, content, oid, octets, read, seq, tlv, TAG, whole } from '../../protocol/pdf/der.js';
+import { children, content, oid, octets, read, seq, tlv, TAG, unsignedInteger, whole } from '../../protocol/pdf/der.js';
 import { OID } from './cms.js';
 import { readTstInfo } from '../../protocol/pdf/tst-info.js';
 
@@ -17,17 +17,11 @@ export interface TimestampOptions {
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-function integer(bytes: Uint8Array): Buffer {
-  // Positive INTEGER: a leading 0 byte when the high bit is set.
-  const b = Buffer.from(bytes);
-  return tlv(TAG.integer, (b[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
-}
-
 export function timestampRequest(imprint: Uint8Array, nonce: Uint8Array): Buffer {
   return seq(
     tlv(TAG.integer, Buffer.from([1])),
     seq(seq(oid(OID.sha256)), octets(imprint)),
-    integer(nonce),
+    unsignedInteger(nonce),
     tlv(0x01, Buffer.from([0xff])), // certReq TRUE: the token carries the TSA certificate
   );
 }
@@ -36,7 +30,6 @@ export function timestampRequest(imprint: Uint8Array, nonce: Uint8Array): Buffer
 export async function requestTimestamp(signature: Uint8Array, o: TimestampOptions): Promise<Buffer> {
   const imprint = createHash('sha256').update(signature).digest();
   const nonce = randomBytes(8);
-  nonce[0] = (nonce[0] ?? 0) & 0x7f || 1;
   let body: Buffer;
   try {
     const res = await fetch(o.url, {
@@ -63,7 +56,9 @@ export async function requestTimestamp(signature: Uint8Array, o: TimestampOption
     const tokenBytes = Buffer.from(whole(body, token));
     const info = readTstInfo(tokenBytes);
     if (!info.imprint.equals(imprint)) throw new Error('token is for another message imprint');
-    if (!info.nonce?.equals(nonce)) throw new Error('token nonce does not match the request');
+    // Compared as numbers: the DER form drops the nonce's leading zero bytes.
+    if (!info.nonce || !unsignedInteger(info.nonce).equals(unsignedInteger(nonce)))
+      throw new Error('token nonce does not match the request');
     return tokenBytes;
   } catch (err) {
     throw new BoothError('BOOTH_ERR_PDF_SEAL', `timestamp: unusable answer from ${o.url} (${(err as Error).message})`);

@@ -62,6 +62,10 @@ export async function completeProject(
     signaturePng: sig?.png ?? null,
     dynamics: sig?.dynamics ?? null,
     now: d.clock.now(),
+    newRevision:
+      visit.override && visit.override.projectId === choice.projectId
+        ? { staffId: visit.override.staffId, at: visit.override.at }
+        : null,
     original: (documentId) => d.originals(pkg, project.id, documentId),
     latest: (documentId, sha256Published) =>
       d.seals.latest({ packageId: pkg.packageId, projectId: project.id, documentId, sha256Published }),

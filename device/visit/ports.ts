@@ -124,6 +124,11 @@ export interface SealRequest {
   dynamics: Buffer | null;
   now: number;
   /**
+   * The staff override recorded for this project in this visit (a re-sign of a project already
+   * signed): lets the seal stamp a seat the working copy already carries, as a new revision.
+   */
+  newRevision?: { staffId: string; at: number } | null;
+  /**
    * The published original of one of these documents, as the package delivered it (inline
    * bytes, or the file fetched for the package). The sealer checks it against the document's
    * sha256 before using it.

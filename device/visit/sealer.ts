@@ -51,6 +51,9 @@ export class PdfSealer implements DocumentSealer {
         project: `${req.project.name} ${req.project.section}`,
         signaturePng: req.signaturePng ?? Buffer.alloc(0),
         ...(req.dynamics ? { dynamics: req.dynamics, escrowKey } : {}),
+        ...(req.newRevision
+          ? { newRevision: { staffId: req.newRevision.staffId, at: new Date(req.newRevision.at) } }
+          : {}),
         signer,
         now: new Date(req.now),
         options: this.deps.options,

@@ -1,6 +1,7 @@
 import { webcrypto, createPrivateKey, createPublicKey, X509Certificate, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { BoothError } from '../errors.js';
+import { smallInt } from '../pdf/der.js';
 
 /**
  * X.509 for the booth: its ECDSA P-256 key pair, a self-signed certificate until provisioning
@@ -200,14 +201,10 @@ export interface CrlEntry {
   reason?: 'keyCompromise' | 'superseded' | 'cessationOfOperation';
 }
 
-/** DER INTEGER of a non-negative safe integer (the CRL number). */
+/** DER INTEGER of a non-negative safe integer (the CRL number), minimal (der.ts). */
 function derInteger(n: number): ArrayBuffer {
-  let hex = n.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  if (parseInt(hex.slice(0, 2), 16) & 0x80) hex = `00${hex}`;
-  const body = Buffer.from(hex, 'hex');
-  const der = Buffer.concat([Buffer.from([0x02, body.length]), body]);
-  return der.buffer.slice(der.byteOffset, der.byteOffset + der.length);
+  const der = smallInt(n);
+  return new Uint8Array(der).buffer;
 }
 
 /**

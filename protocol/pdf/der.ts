@@ -39,8 +39,26 @@ export const octets = (bytes: Uint8Array): Buffer => tlv(TAG.octetString, bytes)
 /** A context-specific constructed tag [n] (EXPLICIT, or IMPLICIT over a constructed type). */
 export const context = (n: number, ...content: Uint8Array[]): Buffer => tlv(0xa0 | n, ...content);
 
+/**
+ * A non-negative INTEGER from big-endian unsigned bytes, in its one DER form (X.690 8.3.2): no
+ * leading 0x00 unless the next byte has its top bit set, and a 0x00 prepended when the first
+ * byte's top bit is set (else it reads as negative). Random bytes (a nonce, a serial) start with
+ * 0x00 1 time in 256; strict readers (OpenSSL: "illegal padding") refuse the padded form.
+ */
+export function unsignedInteger(bytes: Uint8Array): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const body = Buffer.from(bytes.subarray(start));
+  if (body.length === 0) return tlv(TAG.integer, Buffer.from([0]));
+  return tlv(TAG.integer, (body[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), body]) : body);
+}
+
+/** A non-negative safe integer (a version, a CRL number) as a DER INTEGER. */
 export function smallInt(n: number): Buffer {
-  return tlv(TAG.integer, Buffer.from([n]));
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`DER: expected a non-negative safe integer, got ${n}`);
+  const bytes: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes.unshift(v % 256);
+  return unsignedInteger(Buffer.from(bytes));
 }
 
 export function oid(dotted: string): Buffer {

@@ -159,7 +159,14 @@ export const Assignment = Obj(
 export const IdentityPartSchema = Type.Object(
   {
     expertId: Id,
-    displayName: Text(100, 'full name as it appears on the report'),
+    // One line with something visible (issue 16): no control characters, not only spaces.
+    displayName: Type.String({
+      minLength: 1,
+      maxLength: 100,
+      pattern:
+        '^[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]*$',
+      description: 'full name as it appears on the report (one line, not blank)',
+    }),
     assignments: Type.Array(Assignment, { minItems: 1, maxItems: 100 }),
   },
   { additionalProperties: false, description: 'opened when this expert verifies' },

@@ -130,7 +130,7 @@ describe('bad input is refused before anything is produced', () => {
     expect(await codeOf(stampAndSeal(request({ seat: 'Z' })))).toBe('BOOTH_ERR_PDF_PLACES');
     expect(await codeOf(stampAndSeal(request({ signaturePng: Buffer.from('GIF89a') })))).toBe('BOOTH_ERR_BAD_INPUT');
     expect(await codeOf(stampAndSeal(request({ recordId: 'no spaces allowed' })))).toBe('BOOTH_ERR_BAD_INPUT');
-    expect(await codeOf(stampAndSeal(request({ name: '' })))).toBe('BOOTH_ERR_BAD_INPUT');
+    expect(await codeOf(stampAndSeal(request({ name: '' })))).toBe('BOOTH_ERR_NAME_INVALID');
     expect(await codeOf(stampAndSeal(request({ signer: { keyPem: 'x', certPem: signer.certPem } })))).toBe(
       'BOOTH_ERR_BAD_INPUT',
     );

@@ -3,7 +3,7 @@ import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import * as x509 from '@peculiar/x509';
 import { OID, signCms, type SignerPem } from '../../../device/documents/cms.js';
-import { children, oid, read, seq, tlv, TAG, whole } from '../../../protocol/pdf/der.js';
+import { children, oid, read, seq, tlv, TAG, unsignedInteger, whole } from '../../../protocol/pdf/der.js';
 
 /**
  * A small RFC 3161 timestamp authority for the tests, on 127.0.0.1: answers a TimeStampReq with
@@ -58,12 +58,11 @@ function answer(request: Buffer, signer: SignerPem): Buffer {
   const nonce = fields.find((f, i) => i > 1 && f.tag === TAG.integer);
   if (!imprint) throw new Error('no message imprint');
   const serial = randomBytes(8);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
   const tstInfo = seq(
     tlv(TAG.integer, Buffer.from([1])),
     oid('1.2.3.4.1'),
     whole(request, imprint),
-    tlv(TAG.integer, serial),
+    unsignedInteger(serial),
     generalizedTime(new Date()),
     ...(nonce ? [whole(request, nonce)] : []),
   );

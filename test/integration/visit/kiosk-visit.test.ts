@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { PDFDocument } from '@cantoo/pdf-lib';
+import { attachments } from '../documents/helpers.js';
 import type { CommittedRecord } from '../../../device/core/ports.js';
 import { post, startHarness, state, until, type Harness } from './harness.js';
 import { compileValidator } from '../../../protocol/validate.js';
@@ -170,6 +172,15 @@ describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
       reason: '报价评分计算有误',
       override: { staffId: 'staff-01' },
     });
+    // The seat was already stamped in the working copy: the override is what let the new
+    // revision stamp it again, and that revision's binding records it (issue 16).
+    const first = (await records('sign')).find(
+      (r) => r.payload.projectId === 'P-2026-001' && r.payload.action === 'sign',
+    );
+    const revision = (sign!.payload.documents as { blob: string }[])[0]!.blob;
+    const files = attachments(await PDFDocument.load(readFileSync((await h.store.blobFile(revision))!.path)));
+    const binding = JSON.parse(files.get(`${signId}.binding.json`)!.toString('utf8')) as Record<string, unknown>;
+    expect(binding.newRevision).toMatchObject({ staffId: 'staff-01', supersedes: [first!.payload.signId] });
     const audits = (await records('audit')).map((r) => r.payload.event);
     expect(audits).toContain('visit.override');
   });

@@ -39,7 +39,13 @@ export interface SealRig {
   recovered: Resolution[];
   /** A demo package for this booth; `day` changes its package id (demo-<day>). */
   pkg(day: string, version?: number): Promise<SessionPackage>;
-  sign(pkg: SessionPackage, expert: ExpertKey, action?: 'sign' | 'dissent' | 'refuse'): Promise<Completed>;
+  /** `overrideBy`: a staff override recorded for the project (a re-sign: a new revision). */
+  sign(
+    pkg: SessionPackage,
+    expert: ExpertKey,
+    action?: 'sign' | 'dissent' | 'refuse',
+    overrideBy?: string,
+  ): Promise<Completed>;
   records(kind?: string): Promise<CommittedRecord[]>;
   /** Stops the store, runs `between` (another process may use the data directory then), opens it again. */
   restart(between?: () => Promise<void>): Promise<void>;
@@ -127,7 +133,7 @@ export async function sealRig(dir?: { path: string; cleanup: () => Promise<void>
         now: Date.parse(`${day}T01:30:00Z`),
         version,
       }),
-    async sign(pkg, expert, action = 'sign') {
+    async sign(pkg, expert, action = 'sign', overrideBy) {
       const e = DEMO_EXPERTS[expert];
       const projectId = 'P-2026-001';
       const visit: Visit = {
@@ -142,7 +148,7 @@ export async function sealRig(dir?: { path: string; cleanup: () => Promise<void>
         witnessStaffId: null,
         verifiedAt: T0 + 60_000,
         expert: { ref: 'r', expertId: e.expertId, maskedName: 'x', projects: [] },
-        override: null,
+        override: overrideBy ? { projectId, staffId: overrideBy, at: T0 + 30_000 } : null,
         choice: { projectId, action, reason: action === 'dissent' ? '评分有误' : '' },
       };
       return completeProject(deps(), {
