@@ -56,6 +56,9 @@ export const ERROR_CODES = {
   BOOTH_ERR_PLAN_INVALID: { status: 422, key: 'error.plan.invalid' },
   BOOTH_ERR_PUBLISH_REFUSED: { status: 409, key: 'error.publish.refused' },
   BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
+  // issue 14: camera-stream
+  BOOTH_ERR_CAMERA_UNPLUGGED: { status: 503, key: 'error.camera.unplugged' },
+  BOOTH_ERR_CAMERA_ENDED: { status: 503, key: 'error.camera.ended' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
