@@ -217,6 +217,26 @@ export class Booth {
         this.bus.emit('hardware.fault', { device: name, code: e.code, message: e.message });
       }
     }
+    // A streaming camera reports its process: unplugged and failed show in /readyz and doctor.
+    hw.camera.onState?.((state, detail) => {
+      const mapped: DeviceState | null =
+        state === 'streaming'
+          ? 'ready'
+          : state === 'unplugged'
+            ? 'disconnected'
+            : state === 'failed'
+              ? 'faulty'
+              : state === 'stopped'
+                ? 'stopped'
+                : null;
+      if (mapped) report('camera', hw.camera.info.adapter, mapped, detail);
+      if (state === 'unplugged' || state === 'failed')
+        this.bus.emit('hardware.fault', {
+          device: 'camera',
+          code: state === 'unplugged' ? 'BOOTH_ERR_CAMERA_UNPLUGGED' : 'BOOTH_ERR_CAMERA_FAILED',
+          message: detail ?? state,
+        });
+    });
     hw.tablet.onState((state, detail) =>
       report(
         'tablet',

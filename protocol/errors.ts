@@ -73,6 +73,9 @@ export const ERROR_CODES = {
   BOOTH_ERR_SIGNATURE_BLANK: { status: 422, key: 'error.signature.blank' },
   BOOTH_ERR_NAME_INVALID: { status: 422, key: 'error.name.invalid' },
   BOOTH_ERR_SEAT_STAMPED: { status: 409, key: 'error.seat.stamped' },
+  // issue 14: camera-stream
+  BOOTH_ERR_CAMERA_UNPLUGGED: { status: 503, key: 'error.camera.unplugged' },
+  BOOTH_ERR_CAMERA_ENDED: { status: 503, key: 'error.camera.ended' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -3,9 +3,10 @@ import { UsageError } from './config-args.js';
 import { faceCheck } from './face-check.js';
 import { faceEval } from './face-eval.js';
 import { faceIdentify } from './face-identify.js';
+import { faceWatch } from './face-watch.js';
 
-/** `booth face <eval|identify|check>`: the face engine's tools for technicians and evaluation. */
-const SUBCOMMANDS = { eval: faceEval, identify: faceIdentify, check: faceCheck } as const;
+/** `booth face <eval|identify|check|watch>`: the face engine's tools for technicians and evaluation. */
+const SUBCOMMANDS = { eval: faceEval, identify: faceIdentify, check: faceCheck, watch: faceWatch } as const;
 
 export const faceCommand: Command = {
   name: 'face',
@@ -14,6 +15,7 @@ export const faceCommand: Command = {
     'booth face eval --pairs FILE.csv --images DIR [--variant original|frame640|idcard] [--threshold T] [--json]',
     '       booth face identify --gallery DIR --probe FILE|DIR [--threshold T] [--margin M] [--json]',
     '       booth face check IMAGE [--json]',
+    '       booth face watch --source FILE|DEVICE --gallery DIR [--challenge off|blink|turn|random] [--json]',
     '       (all take --config FILE)',
   ].join('\n'),
   async run(argv) {

@@ -28,14 +28,27 @@ export interface AdapterInfo {
 
 /**
  * Camera contract: grab() resolves with one JPEG frame or rejects with a BoothError
- * (BOOTH_ERR_CAMERA_TIMEOUT after timeoutMs, BOOTH_ERR_CAMERA_FAILED, BOOTH_ERR_CAMERA_BAD_IMAGE).
+ * (BOOTH_ERR_CAMERA_TIMEOUT after timeoutMs, BOOTH_ERR_CAMERA_FAILED, BOOTH_ERR_CAMERA_BAD_IMAGE,
+ * BOOTH_ERR_CAMERA_UNPLUGGED, BOOTH_ERR_CAMERA_ENDED).
  * A grab that times out leaves no process or file behind. Frames are never written to
  * persistent storage.
  */
 export interface Camera extends Lifecycle {
   readonly info: AdapterInfo;
   grab(options?: { timeoutMs?: number }): Promise<CameraFrame>;
+  /**
+   * Streaming cameras only: every frame as it arrives, at the camera's rate (the live preview).
+   * Such a camera's grab() hands out the newest frame that no earlier grab() had, waiting for
+   * the next one if needed: a slow consumer never gets a stale frame. Without onFrame the
+   * camera takes one picture per grab().
+   */
+  onFrame?(listener: (frame: CameraFrame) => void): () => void;
+  /** Streaming cameras only: state changes ('unplugged': the device vanished; grabs fail with BOOTH_ERR_CAMERA_UNPLUGGED). */
+  onState?(listener: (state: CameraState, detail?: string) => void): () => void;
 }
+
+/** 'ended': a video file (not looped) played to its end. */
+export type CameraState = 'stopped' | 'starting' | 'streaming' | 'restarting' | 'unplugged' | 'failed' | 'ended';
 
 export interface CameraFrame {
   /** JPEG bytes. */

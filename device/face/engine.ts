@@ -71,6 +71,17 @@ export interface FaceAnalysis {
   timings: Record<Stage, number>;
 }
 
+/** What the light path sees of a frame (analyseLight). */
+export interface LightAnalysis {
+  width: number;
+  height: number;
+  faces: Detection[];
+  /** Several comparable faces: the frame counts for nobody. */
+  severalFaces: boolean;
+  face: { box: Box; eyes: EyeState; pose: HeadPose } | null;
+  ms: number;
+}
+
 export interface GalleryEntry {
   identity: string;
   template: Template;
@@ -299,6 +310,35 @@ export class FaceEngine {
       reasons,
       template,
     };
+  }
+
+  /**
+   * The light path for an active challenge: detection, landmarks, eye state and head pose only
+   * (what a blink or a turn needs); no embedding, no passive liveness, no quality gates. About
+   * half the work of analyse(), so a challenge sees more frames a second. Whose face it is
+   * comes from the full analyses around it (device/visit/capture-loop.ts).
+   */
+  async analyseLight(bytes: Uint8Array, source = 'image'): Promise<LightAnalysis> {
+    const t0 = performance.now();
+    const img = await decodeImage(bytes, this.deps.settings.decode, source);
+    const inf = this.inference;
+    if (!inf.alive) throw notStarted();
+    const s = this.deps.settings;
+    const faces = await detectFaces(inf, img, s.detect);
+    const choice = chooseFace(faces, img.width, img.height, {
+      several: s.detect.several,
+      severalRatio: s.detect.severalRatio,
+    });
+    const chosen = faces[choice.index];
+    const base = { width: img.width, height: img.height, faces, severalFaces: choice.refused };
+    if (!chosen) return { ...base, face: null, ms: performance.now() - t0 };
+    const poseRun = awaitedLater(headPose(inf, img, chosen.box));
+    const points = await landmarks68(inf, img, chosen.box);
+    const [eyes, pose] = await Promise.all([
+      eyeState(inf, img, points, s.liveness.eyeOpenIndex, s.quality.eyesClosedBelow),
+      poseRun,
+    ]);
+    return { ...base, face: { box: chosen.box, eyes, pose }, ms: performance.now() - t0 };
   }
 
   /**

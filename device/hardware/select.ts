@@ -1,10 +1,13 @@
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { BoothConfig } from '../config/schema.js';
+import type { Static } from '@sinclair/typebox';
+import type { CameraConfig } from '../config/sections/hardware.js';
 import type { Camera, Clock, Leds, Tablet } from '../core/ports.js';
 import { exists, hostPaths } from '../paths.js';
 import { FswebcamCamera } from './camera/fswebcam.js';
 import { FolderCamera } from './camera/folder.js';
+import { StreamCamera } from './camera/stream.js';
 import { SerialTablet } from './tablet/serial.js';
 import { ReplayTablet } from './tablet/replay.js';
 import { SimSerialTablet } from './tablet/sim-serial.js';
@@ -67,27 +70,7 @@ export async function selectHardware(config: BoothConfig, clock: Clock, warn: (m
   const hw = config.hardware;
   const demo = join(paths.fixturesDir, 'demo');
 
-  const fswebcam = await findProgram(hw.camera.fswebcamPath);
-  const videoPresent = await exists(hw.camera.device);
-  const cameraChoice = decide(
-    'camera',
-    hw.camera.mode,
-    videoPresent && fswebcam !== null,
-    !videoPresent
-      ? `${hw.camera.device} not present`
-      : fswebcam
-        ? `${hw.camera.device} with ${fswebcam}`
-        : 'fswebcam not installed',
-  );
-  const camera: Camera =
-    cameraChoice.chosen === 'real'
-      ? new FswebcamCamera({ ...hw.camera, fswebcamPath: fswebcam ?? hw.camera.fswebcamPath, clock })
-      : new FolderCamera({
-          source: hw.camera.simFolder || join(demo, 'camera'),
-          width: hw.camera.width,
-          height: hw.camera.height,
-          clock,
-        });
+  const { camera, choice: cameraChoice } = await selectCamera(hw.camera, demo, clock);
 
   const serialPresent = await exists(hw.tablet.path);
   const tabletChoice = decide(
@@ -137,4 +120,61 @@ export async function selectHardware(config: BoothConfig, clock: Clock, warn: (m
       : new MemoryLeds(hw.leds.blinkMs);
 
   return { camera, tablet, leds, choices: [cameraChoice, tabletChoice, ledsChoice] };
+}
+
+/**
+ * The camera: a streaming driver (ffmpeg over V4L2, rpicam-vid) when its program is installed,
+ * fswebcam (one process per frame) as the fallback; the simulator streams `simVideo` through
+ * the same streaming adapter when ffmpeg is there, else plays the image folder.
+ */
+export async function selectCamera(
+  c: Static<typeof CameraConfig>,
+  demoDir: string,
+  clock: Clock,
+): Promise<{ camera: Camera; choice: HardwareChoice }> {
+  const ffmpeg = await findProgram(c.ffmpegPath);
+  const stream = (source: ConstructorParameters<typeof StreamCamera>[0]['source'], program: string) =>
+    new StreamCamera({
+      ...c,
+      source,
+      ffmpegPath: source.kind === 'rpicam' ? c.ffmpegPath : program,
+      rpicamPath: source.kind === 'rpicam' ? program : c.rpicamPath,
+      clock,
+    });
+  let present: boolean;
+  let why: string;
+  let real: () => Camera;
+  if (c.driver === 'rpicam') {
+    const rpicam = await findProgram(c.rpicamPath);
+    present = rpicam !== null;
+    why = rpicam ? `Pi camera ${c.rpicamCamera} with ${rpicam}` : `${c.rpicamPath} not installed`;
+    real = () => stream({ kind: 'rpicam', camera: c.rpicamCamera }, rpicam ?? c.rpicamPath);
+  } else {
+    const videoPresent = await exists(c.device);
+    const fswebcam = c.driver === 'ffmpeg' ? null : await findProgram(c.fswebcamPath);
+    const useFfmpeg = c.driver === 'ffmpeg' || (c.driver === 'auto' && ffmpeg !== null);
+    const program = useFfmpeg ? ffmpeg : fswebcam;
+    present = videoPresent && program !== null;
+    why = !videoPresent
+      ? `${c.device} not present`
+      : program
+        ? `${c.device} with ${program}`
+        : `${useFfmpeg ? c.ffmpegPath : 'fswebcam'} not installed`;
+    real = useFfmpeg
+      ? () => stream({ kind: 'v4l2', device: c.device }, ffmpeg ?? c.ffmpegPath)
+      : () => new FswebcamCamera({ ...c, fswebcamPath: fswebcam ?? c.fswebcamPath, clock });
+  }
+  const choice = decide('camera', c.mode, present, why);
+  if (choice.chosen === 'real') return { camera: real(), choice };
+  if (c.simVideo && ffmpeg) return { camera: stream({ kind: 'file', path: c.simVideo, loop: true }, ffmpeg), choice };
+  return {
+    camera: new FolderCamera({
+      source: c.simFolder || join(demoDir, 'camera'),
+      width: c.width,
+      height: c.height,
+      fps: c.fps,
+      clock,
+    }),
+    choice,
+  };
 }

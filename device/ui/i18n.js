@@ -118,6 +118,9 @@ window.KIOSK_TEXT = {
     'error.input.invalid': '输入有误，请检查后重试',
     'error.internal': '设备出现故障，请联系工作人员',
     'error.unknown': '操作失败，请重试或联系工作人员',
+    // issue 14: camera-stream
+    'error.camera.unplugged': '摄像头已断开，请联系工作人员',
+    'error.camera.ended': '视频已播放完毕',
   },
   en: {
     'lang.switch': '中文',
@@ -237,5 +240,8 @@ window.KIOSK_TEXT = {
     'error.input.invalid': 'Invalid input, please check',
     'error.internal': 'Booth fault, please ask staff',
     'error.unknown': 'Failed, please retry or ask staff',
+    // issue 14: camera-stream
+    'error.camera.unplugged': 'The camera is disconnected; please call staff',
+    'error.camera.ended': 'The video has ended',
   },
 };

@@ -1,7 +1,7 @@
 import { passiveVerdict, type ChallengeObservation } from '../face/liveness.js';
 import type { Camera } from '../core/ports.js';
 import { toBoothError } from '../../protocol/errors.js';
-import type { FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
+import type { FaceBox, FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
 
 /**
  * The camera side of a visit: grabs frames while capture is on, has each analysed, shows the
@@ -22,7 +22,20 @@ export interface CaptureLoopDeps {
   camera: Camera;
   face: FaceVerifier;
   framesToDecide: number;
+  /**
+   * Pause between frames for a camera that takes one picture per grab (fswebcam, the folder
+   * simulator), and after a failed grab. A streaming camera is not paced by a timer: the newest
+   * frame is analysed as soon as the previous analysis ends.
+   */
   frameIntervalMs: number;
+  /** Every camera frame while capture is on, at the camera's rate (the live preview). */
+  onPreview?: (jpeg: Buffer, at: number) => void;
+  /**
+   * During a challenge, every this-many-th frame gets the full check (whose face it is); the
+   * others take the light path (eyes, pose), counted only while the face box stays with the
+   * one of the last counted frame. Default 4; 1 = every frame full.
+   */
+  challengeFullEvery?: number;
   /** After a passive match, ask for a random action (blink, turn) that a photo cannot do. */
   activeLiveness: () => boolean;
   onFrame: (check: FrameCheck, jpeg: Buffer) => void;
@@ -67,11 +80,30 @@ export function challengeFrame(
   return { at: check.observation.at, face: false };
 }
 
+/** Overlap (intersection over union) of two face boxes. */
+export function boxOverlap(a: FaceBox, b: FaceBox): number {
+  const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
+  const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1));
+  const inter = w * h;
+  const area = (r: FaceBox) => Math.max(0, r.x2 - r.x1) * Math.max(0, r.y2 - r.y1);
+  const union = area(a) + area(b) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+/**
+ * A light-path frame continues the custody of the last counted frame when it shows one face
+ * whose box overlaps that frame's box this much: between two consecutive frames a person
+ * blinking or turning moves far less, while a face swapped in elsewhere in the picture does not
+ * overlap. A frame that breaks custody counts as "no face" until a full check confirms again.
+ */
+export const CUSTODY_OVERLAP = 0.3;
+
 export class CaptureLoop {
   private running = false;
   private loop: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private wake: (() => void) | null = null;
+  private offPreview: (() => void) | null = null;
 
   constructor(private readonly deps: CaptureLoopDeps) {}
 
@@ -79,15 +111,27 @@ export class CaptureLoop {
     return this.running;
   }
 
+  /** A streaming camera delivers frames on its own; the loop then takes the newest one. */
+  private get streaming(): boolean {
+    return typeof this.deps.camera.onFrame === 'function';
+  }
+
   start(): void {
     if (this.running) return;
     this.running = true;
+    const preview = this.deps.onPreview;
+    if (preview && this.deps.camera.onFrame)
+      this.offPreview = this.deps.camera.onFrame((f) => {
+        if (this.running) preview(f.jpeg, f.at);
+      });
     this.loop = this.run();
   }
 
   /** Stops after the frame in progress; resolves when the loop has ended. */
   async stop(): Promise<void> {
     this.running = false;
+    this.offPreview?.();
+    this.offPreview = null;
     if (this.timer) clearTimeout(this.timer);
     this.wake?.();
     await this.loop;
@@ -98,9 +142,18 @@ export class CaptureLoop {
     try {
       await this.frames();
     } finally {
+      this.offPreview?.();
+      this.offPreview = null;
       // Capture stopped (or the loop ended) with a challenge pending: drop its live templates.
       this.deps.face.endChallenge();
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.wake = resolve;
+      this.timer = setTimeout(resolve, ms);
+    });
   }
 
   private async frames(): Promise<void> {
@@ -113,26 +166,48 @@ export class CaptureLoop {
       this.deps.face.endChallenge();
       this.deps.onDecision(d);
     };
+    // Challenge custody: the box of the last frame that counted for the challenge (null: none,
+    // the next frame must be a full check that confirms the face), and frames since a full check.
+    let custody: FaceBox | null = null;
+    let sinceFull = 0;
+    const fullEvery = Math.max(1, this.deps.challengeFullEvery ?? 4);
     while (this.running) {
+      let failed = false;
       try {
         const frame = await this.deps.camera.grab();
         if (!this.running) break;
-        const check = await this.deps.face.check(frame.jpeg, frame.at);
-        if (!this.running) break;
+        if (!this.streaming) this.deps.onPreview?.(frame.jpeg, frame.at);
         if (challenge) {
+          const light: boolean =
+            this.deps.face.checkLight !== undefined && custody !== null && sinceFull + 1 < fullEvery;
+          const check: FrameCheck = light
+            ? await this.deps.face.checkLight!(frame.jpeg, frame.at)
+            : await this.deps.face.check(frame.jpeg, frame.at);
+          if (!this.running) break;
+          sinceFull = light ? sinceFull + 1 : 0;
           const prompt = check.faces > 1 ? check.prompt : `challenge-${challenge.tracker.kind}`;
           this.deps.onFrame({ ...check, prompt }, frame.jpeg);
-          const seen = challengeFrame(check, challenge.pending.ref, this.deps.face.continuity);
+          let seen: ReturnType<typeof challengeFrame>;
+          if (light) {
+            const kept: boolean = check.observation.face && check.box !== null && custody !== null;
+            seen =
+              kept && boxOverlap(check.box!, custody!) >= CUSTODY_OVERLAP
+                ? check.observation
+                : { at: check.observation.at, face: false };
+          } else seen = challengeFrame(check, challenge.pending.ref, this.deps.face.continuity);
           if (seen === 'inconsistent') {
             finish({ kind: 'rejected', reason: 'inconsistent' });
             break;
           }
+          custody = seen.face && check.box ? check.box : null;
           const state = challenge.tracker.observe(seen);
           if (state !== 'pending') {
             finish(state === 'passed' ? challenge.pending : { kind: 'rejected', reason: 'challenge' });
             break;
           }
         } else {
+          const check = await this.deps.face.check(frame.jpeg, frame.at);
+          if (!this.running) break;
           this.deps.onFrame(check, frame.jpeg);
           if (check.faces > 1) usable = [];
           else if (check.match) usable.push(check);
@@ -142,6 +217,9 @@ export class CaptureLoop {
             usable = [];
             if (d.kind === 'verified' && this.deps.activeLiveness()) {
               challenge = { pending: d, tracker: this.deps.face.newChallenge(decidedBy) };
+              // The matched frames are full checks of this face: the challenge starts in their custody.
+              custody = decidedBy.at(-1)?.box ?? null;
+              sinceFull = 0;
             } else {
               finish(d);
               break;
@@ -149,13 +227,12 @@ export class CaptureLoop {
           }
         }
       } catch (err) {
+        failed = true;
         const e = toBoothError(err);
         this.deps.onError(e.code, e.message);
       }
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        this.timer = setTimeout(resolve, this.deps.frameIntervalMs);
-      });
+      // A streaming camera's grab waits for the next frame itself; only a failure needs a pause.
+      if (failed || !this.streaming) await this.pause(this.deps.frameIntervalMs);
     }
   }
 }

@@ -120,6 +120,23 @@ export class EngineFaceVerifier implements FaceVerifier {
     return check;
   }
 
+  async checkLight(jpeg: Buffer, at: number): Promise<FrameCheck> {
+    const a = await this.engine.analyseLight(jpeg, 'camera frame');
+    const one = a.face !== null && !a.severalFaces;
+    return {
+      width: a.width,
+      height: a.height,
+      faces: a.faces.length,
+      box: a.face?.box ?? null,
+      prompt: a.severalFaces ? 'several_faces' : a.face ? null : 'no_face',
+      match: null,
+      liveness: null,
+      continuity: null,
+      session: null,
+      observation: { at, face: one, ...(one && a.face ? { eyes: a.face.eyes, pose: a.face.pose } : {}) },
+    };
+  }
+
   forget(): void {
     this.gallery = [];
     this.kept = [];

@@ -64,6 +64,12 @@ export interface FaceVerifier {
   /** `at`: monotonic time the frame was taken. */
   check(jpeg: Buffer, at: number): Promise<FrameCheck>;
   /**
+   * The light path during an active challenge: faces, box and `observation` (eyes, pose) only;
+   * `match`, `continuity`, `session` and `liveness` are null (no embedding is made). Optional:
+   * without it every challenge frame gets the full check().
+   */
+  checkLight?(jpeg: Buffer, at: number): Promise<FrameCheck>;
+  /**
    * Starts an active challenge for the passive decision made by `decidedBy` (the usable frames
    * that matched). The verifier keeps those frames' live templates, in memory only, and reports
    * each later frame's similarity to them (`FrameCheck.session`) until endChallenge().

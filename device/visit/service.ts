@@ -99,7 +99,11 @@ export class VisitService {
           framesToDecide: deps.settings.framesToDecide,
           frameIntervalMs: deps.settings.frameIntervalMs,
           activeLiveness: () => deps.settings.activeLiveness,
-          onFrame: (c, jpeg) => this.onFrame(c, jpeg),
+          onFrame: (c) => this.onFrame(c),
+          // The preview follows the camera's rate, whatever the analysis does.
+          onPreview: (jpeg) => {
+            if (this.m.state.name === 'capture') this.latestJpeg = jpeg;
+          },
           onDecision: (d) => void this.onDecision(d),
           onError: (code, message) => deps.log.warn({ code }, `camera frame: ${message}`),
         })
@@ -309,9 +313,8 @@ export class VisitService {
     }
   }
 
-  private onFrame(c: FrameCheck, jpeg: Buffer): void {
+  private onFrame(c: FrameCheck): void {
     if (this.m.state.name !== 'capture') return;
-    this.latestJpeg = jpeg;
     this.emit({ type: 'frame', width: c.width, height: c.height, faces: c.faces, box: c.box, prompt: c.prompt });
     this.apply({ type: 'frame', faces: c.faces, prompt: c.prompt });
   }

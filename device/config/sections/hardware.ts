@@ -24,6 +24,31 @@ export const CameraConfig = Type.Object(
       default: 2,
       description: 'frames fswebcam drops while exposure settles',
     }),
+    driver: Type.Union(
+      [Type.Literal('auto'), Type.Literal('ffmpeg'), Type.Literal('rpicam'), Type.Literal('fswebcam')],
+      {
+        default: 'auto',
+        description:
+          'ffmpeg: one long-running ffmpeg streams MJPEG from the V4L2 device (USB webcams); rpicam: rpicam-vid streams a Pi camera; fswebcam: one process per frame (fallback); auto: ffmpeg when installed, else fswebcam',
+      },
+    ),
+    fps: Type.Integer({ minimum: 1, maximum: 60, default: 15, description: 'frame rate asked of a streaming camera' }),
+    rpicamCamera: Type.Integer({ minimum: 0, maximum: 7, default: 0, description: 'camera index for rpicam-vid' }),
+    ffmpegPath: Type.String({ default: 'ffmpeg' }),
+    rpicamPath: Type.String({ default: 'rpicam-vid' }),
+    maxFrameBytes: Type.Integer({
+      minimum: 65_536,
+      maximum: 33_554_432,
+      default: 4_194_304,
+      description: 'a streamed JPEG frame larger than this is dropped',
+    }),
+    restartInitialMs: Type.Integer({
+      minimum: 10,
+      maximum: 60_000,
+      default: 250,
+      description: 'wait before restarting a capture process that exited (doubles each time)',
+    }),
+    restartMaxMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 10_000 }),
     fswebcamPath: Type.String({ default: 'fswebcam' }),
     jpegQuality: Type.Integer({ minimum: 10, maximum: 100, default: 90 }),
     title: Type.String({
@@ -34,6 +59,11 @@ export const CameraConfig = Type.Object(
     simFolder: Type.String({
       default: '',
       description: 'folder (or sequence file listing images) the simulated camera plays; empty = built-in demo frames',
+    }),
+    simVideo: Type.String({
+      default: '',
+      description:
+        'video file the simulated camera streams in a loop at its own frame rate (needs ffmpeg); empty = simFolder',
     }),
   },
   { additionalProperties: false, default: {} },

@@ -40,7 +40,8 @@ export const VisitConfig = Type.Object(
       minimum: 50,
       maximum: 5000,
       default: 200,
-      description: 'pause between camera frames while capturing (2 cores are shared with signing and sealing)',
+      description:
+        'pause between frames for a camera that takes one picture per grab (fswebcam, folder simulator) and after a failed grab; a streaming camera is read as fast as the analysis goes',
     }),
     framesToDecide: Type.Integer({
       minimum: 1,

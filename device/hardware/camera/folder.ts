@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import sharp from 'sharp';
 import type { AdapterInfo, Camera, CameraFrame, Clock } from '../../core/ports.js';
 import { BoothError } from '../../../protocol/errors.js';
@@ -12,6 +13,8 @@ export interface FolderCameraOptions {
   source: string;
   width: number;
   height: number;
+  /** Frames per second it delivers, like a camera (grab() waits for the next frame time); 0 = at once. */
+  fps?: number;
   clock: Clock;
 }
 
@@ -25,6 +28,8 @@ export class FolderCamera implements Camera {
   private frames: Buffer[] = [];
   private next = 0;
   private stopped = true;
+  /** performance.now() of the last frame handed out (pacing only). */
+  private lastAt = -Infinity;
 
   constructor(private readonly options: FolderCameraOptions) {
     this.info = { kind: 'sim', adapter: 'folder', description: options.source };
@@ -58,6 +63,13 @@ export class FolderCamera implements Camera {
 
   async grab(): Promise<CameraFrame> {
     if (this.stopped) throw new BoothError('BOOTH_ERR_CAMERA_FAILED', 'camera is stopped');
+    const fps = this.options.fps ?? 0;
+    if (fps > 0) {
+      const wait = this.lastAt + 1000 / fps - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      this.lastAt = performance.now();
+      if (this.stopped) throw new BoothError('BOOTH_ERR_CAMERA_FAILED', 'camera is stopped');
+    }
     const jpeg = this.frames[this.next % this.frames.length] as Buffer;
     this.next = (this.next + 1) % this.frames.length;
     return { jpeg, width: this.options.width, height: this.options.height, at: this.options.clock.monotonic() };
