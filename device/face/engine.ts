@@ -13,6 +13,7 @@ import {
   passiveVerdict,
   pickChallenge,
   type ChallengeObservation,
+  type ChallengeRule,
   type PassiveVerdict,
 } from './liveness.js';
 import { cosine, decide, type Candidate, type MatchDecision } from './match.js';
@@ -321,12 +322,7 @@ export class FaceEngine {
   /** A new active challenge of a configured kind, picked with `random` (inject it in tests). */
   newChallenge(random: () => number = Math.random): Challenge {
     const c = this.deps.settings.challenge;
-    return new Challenge(pickChallenge(c.kinds, random), {
-      windowMs: c.windowMs,
-      turnYaw: c.turnYaw,
-      minFrames: c.minFrames,
-      maxGapMs: c.maxGapMs,
-    });
+    return new Challenge(pickChallenge(c.kinds, random), challengeRule(this.deps.settings));
   }
 
   /** Passive liveness over the "real" probabilities of the last frames (median vs threshold). */
@@ -372,7 +368,14 @@ export function challengeObservation(a: FaceAnalysis, at: number): ChallengeObse
     face: one,
     ...(a.face?.eyes ? { eyes: a.face.eyes } : {}),
     ...(a.face?.pose ? { pose: a.face.pose } : {}),
+    ...(a.face ? { box: a.face.box, points: a.face.points, liveness: a.face.liveness } : {}),
   };
+}
+
+/** The challenge rule of the face settings. */
+export function challengeRule(s: FaceSettings): ChallengeRule {
+  const { kinds: _kinds, sameSessionThreshold: _same, ...rule } = s.challenge;
+  return rule;
 }
 
 function notStarted(): BoothError {
