@@ -16,6 +16,7 @@ import type { CheckInput, CheckResult } from '../session/package-check.js';
 import { SessionVault } from '../session/vault.js';
 import type { ChannelTarget } from '../session/channel.js';
 import { EngineFaceVerifier } from './face-verifier.js';
+import { livenessSettingAudit } from './liveness-setting.js';
 import { PdfSealer } from './sealer.js';
 import { SealJournal } from './seal-journal.js';
 import { heldOriginals } from './originals.js';
@@ -177,12 +178,26 @@ export class VisitFeature {
       );
     lifecycle.restore(history);
     await this.service.start();
+    await this.recordLivenessSetting(history);
     // Packages whose expiry passed while the booth was off: closed now, their no-shows recorded.
     const expired = await lifecycle.closeExpired();
     if (expired) logger.info({ closed: expired }, 'sessions that expired while the booth was off are closed');
     if (face) await this.enrolWhenOpen();
     // At expiry a session closes by itself (no-shows recorded), unless staff closed it before.
     this.expiryTimer = setInterval(() => void this.closeIfExpired(), EXPIRY_CHECK_MS);
+  }
+
+  /** Journals a start with active liveness off (a hall setting an audit must see), or on again. */
+  private async recordLivenessSetting(history: readonly CommittedRecord[]): Promise<void> {
+    const { config, logger, store } = this.deps;
+    const audit = livenessSettingAudit(config.visit.activeLiveness, history);
+    if (!audit) return;
+    if (!config.visit.activeLiveness) logger.warn(audit, 'active liveness is off (visit.activeLiveness)');
+    await store
+      .commit({ kind: 'audit', payload: { boothId: config.booth.id, ...audit } })
+      .catch((err: unknown) =>
+        logger.error({ code: toBoothError(err).code }, `liveness setting not journalled: ${toBoothError(err).message}`),
+      );
   }
 
   /** Closes the sessions that have expired (the 30 s timer; tests call it with a manual clock). */
