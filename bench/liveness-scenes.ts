@@ -245,9 +245,16 @@ export function sway(r: Rand): (t: number) => { dx: number; dy: number; scale: n
 }
 
 /** One genuine camera frame at time t. */
-export function genuineFrame(base: RgbImage, g: FaceGeometry, b: Behaviour, move: ReturnType<typeof sway>, t: number, r: Rand) {
+export function genuineFrame(
+  base: RgbImage,
+  g: FaceGeometry,
+  b: Behaviour,
+  move: ReturnType<typeof sway>,
+  t: number,
+  r: Rand,
+) {
   const eyes = closeEyes(base, g.points, b.closure(t));
-  return turnHead(eyes, g, b.yaw(t), move(t), 2, r);
+  return turnHead(eyes, g, b.yaw(t), move(t), 1, r);
 }
 
 /** A 3x3 homography applied as backward map: output (x, y) -> source (u, v). */

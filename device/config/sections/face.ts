@@ -127,19 +127,24 @@ export const FaceChallengeConfig = obj({
     default: 4000,
     description: 'the whole challenge from its first frame; then it has failed (a prompted blink or turn takes 1-2 s)',
   }),
-  turnYaw: Type.Number({ minimum: 5, maximum: 60, default: 15, description: 'degrees beyond the start pose' }),
+  turnYaw: Type.Number({
+    minimum: 5,
+    maximum: 60,
+    default: 15,
+    description: 'degrees: a turn whose head-pose yaw moves more than a third of this to the other side does not count',
+  }),
   turnMaxMs: Type.Integer({
     minimum: 500,
     maximum: 10_000,
     default: 2500,
-    description: 'a turn goes out and back (within turnYaw / 2 of the start pose) within this',
+    description: 'a turn goes out and back (the nose within turnNoseShift / 2 of its start) within this',
   }),
   turnNoseShift: Type.Number({
     minimum: 0,
     maximum: 1,
-    default: 0.06,
+    default: 0.1,
     description:
-      "3-D check of a turn: the nose tip's coordinate along the eye axis (affine frame of eyes and mouth) moves by at least this share toward the turn; a flat photo turned keeps it",
+      "the turn, measured in 3-D: the nose tip's coordinate along the eye axis (affine frame of eyes and mouth) moves by at least this share toward the asked side (0.1 is about 15 degrees on a head); a flat photo turned or tilted keeps it",
   }),
   blinkMaxMs: Type.Integer({
     minimum: 100,
