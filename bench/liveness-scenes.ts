@@ -237,10 +237,12 @@ export function sway(r: Rand): (t: number) => { dx: number; dy: number; scale: n
   const py = uniform(r, 0, 2 * Math.PI);
   const fx = uniform(r, 0.2, 0.6);
   const fy = uniform(r, 0.2, 0.6);
+  // Whole pixels: a sub-pixel resample blurs the frame a little, and the passive liveness model
+  // reads blur as a print or a screen (a real camera frame is sharp, with sensor noise).
   return (t) => ({
-    dx: 1.5 * Math.sin((2 * Math.PI * fx * t) / 1000 + px),
-    dy: 1.0 * Math.sin((2 * Math.PI * fy * t) / 1000 + py),
-    scale: 1 + 0.006 * Math.sin((2 * Math.PI * fx * t) / 1000 + py),
+    dx: Math.round(1.5 * Math.sin((2 * Math.PI * fx * t) / 1000 + px)),
+    dy: Math.round(1.0 * Math.sin((2 * Math.PI * fy * t) / 1000 + py)),
+    scale: 1,
   });
 }
 

@@ -131,7 +131,8 @@ export const FaceChallengeConfig = obj({
     minimum: 5,
     maximum: 60,
     default: 15,
-    description: 'degrees: a turn whose head-pose yaw moves more than a third of this to the other side does not count',
+    description:
+      'degrees: a turn whose head-pose yaw moves more than this to the other side does not count (the nose shift measures the turn)',
   }),
   turnMaxMs: Type.Integer({
     minimum: 500,
