@@ -188,6 +188,15 @@ describe('active challenge', () => {
     expect(flat.state).toBe('pending');
   });
 
+  it('does not pass a nose shift when the head-pose model says the other side', () => {
+    const c = new Challenge('turn-right', rule);
+    feed(
+      c,
+      [0, 1, 8, 18, 22, 12, 4].map((y) => ({ shape: { yaw3d: y }, pose: { yaw: -y, pitch: 0, roll: 0 } })),
+    );
+    expect(c.state).toBe('pending');
+  });
+
   it('does not pass a turn out and back slower than turnMaxMs', () => {
     const c = new Challenge('turn-right', rule);
     const yaws = [0, 0, 8, 18, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 12, 4];
