@@ -89,6 +89,8 @@ async function boot(tuning: boolean): Promise<Boot> {
       http: { port: 0 },
       tuning: { enabled: tuning, port: 0 },
       sync: { pull: { port: 0 } },
+      // The simulated camera shows still photos, which cannot blink (docs/face.md).
+      visit: { activeLiveness: false },
     }),
   );
   const started = performance.now();

@@ -215,6 +215,8 @@ export async function centralDay(work: string): Promise<Record<string, unknown>>
           log: { level: 'info' },
           tuning: { enabled: false },
           hardware: { camera: { mode: 'sim' }, tablet: { mode: 'sim' }, leds: { mode: 'sim' } },
+          // The simulated camera shows still photos, which cannot blink (docs/face.md).
+          visit: { activeLiveness: false },
           sync: { pull: { host: '127.0.0.1', port: b.pullPort }, push: { idlePollMs: 1000, backoffBaseMs: 200 } },
         }),
       );

@@ -90,7 +90,14 @@ export const demoCommand: Command = {
     }
     const dataDir = values['data-dir'] ?? (await mkdtemp(join(tmpdir(), 'booth-demo-')));
     const config = parseConfig(
-      { booth: { id: 'booth-demo' }, http: { port: 0 }, log: { level: 'error' }, tuning: { enabled: false } },
+      {
+        booth: { id: 'booth-demo' },
+        http: { port: 0 },
+        log: { level: 'error' },
+        tuning: { enabled: false },
+        // The simulated camera shows still photos, which cannot blink or turn (docs/face.md).
+        visit: { activeLiveness: false },
+      },
       'demo',
       { hardware: 'sim', dataDir },
     );

@@ -13,6 +13,7 @@ import {
   passiveVerdict,
   pickChallenge,
   type ChallengeObservation,
+  type ChallengeRule,
   type PassiveVerdict,
 } from './liveness.js';
 import { cosine, decide, type Candidate, type MatchDecision } from './match.js';
@@ -78,7 +79,8 @@ export interface LightAnalysis {
   faces: Detection[];
   /** Several comparable faces: the frame counts for nobody. */
   severalFaces: boolean;
-  face: { box: Box; eyes: EyeState; pose: HeadPose } | null;
+  /** `points`: the five points the challenge's turn and stillness rules measure (liveness.ts). */
+  face: { box: Box; points: FivePoints; eyes: EyeState; pose: HeadPose } | null;
   ms: number;
 }
 
@@ -338,7 +340,11 @@ export class FaceEngine {
       eyeState(inf, img, points, s.liveness.eyeOpenIndex, s.quality.eyesClosedBelow),
       poseRun,
     ]);
-    return { ...base, face: { box: chosen.box, eyes, pose }, ms: performance.now() - t0 };
+    return {
+      ...base,
+      face: { box: chosen.box, points: fivePointsFrom68(points), eyes, pose },
+      ms: performance.now() - t0,
+    };
   }
 
   /**
@@ -361,12 +367,7 @@ export class FaceEngine {
   /** A new active challenge of a configured kind, picked with `random` (inject it in tests). */
   newChallenge(random: () => number = Math.random): Challenge {
     const c = this.deps.settings.challenge;
-    return new Challenge(pickChallenge(c.kinds, random), {
-      windowMs: c.windowMs,
-      turnYaw: c.turnYaw,
-      minFrames: c.minFrames,
-      maxGapMs: c.maxGapMs,
-    });
+    return new Challenge(pickChallenge(c.kinds, random), challengeRule(this.deps.settings));
   }
 
   /** Passive liveness over the "real" probabilities of the last frames (median vs threshold). */
@@ -412,7 +413,14 @@ export function challengeObservation(a: FaceAnalysis, at: number): ChallengeObse
     face: one,
     ...(a.face?.eyes ? { eyes: a.face.eyes } : {}),
     ...(a.face?.pose ? { pose: a.face.pose } : {}),
+    ...(a.face ? { box: a.face.box, points: a.face.points, liveness: a.face.liveness } : {}),
   };
+}
+
+/** The challenge rule of the face settings. */
+export function challengeRule(s: FaceSettings): ChallengeRule {
+  const { kinds: _kinds, sameSessionThreshold: _same, ...rule } = s.challenge;
+  return rule;
 }
 
 function notStarted(): BoothError {

@@ -1,4 +1,4 @@
-import type { EyeState, HeadPose } from './types.js';
+import type { Box, EyeState, FivePoints, HeadPose } from './types.js';
 
 /**
  * Liveness decisions over frame sequences (pure; time comes in with each observation).
@@ -49,15 +49,68 @@ export function passiveVerdict(
 
 export type ChallengeKind = 'blink' | 'turn-left' | 'turn-right';
 
+/**
+ * The rules of the active challenge, from measured durations (docs/face.md, "Active liveness
+ * challenge"): a blink lasts 100-400 ms, a deliberate head turn out and back about 1-2 s.
+ */
 export interface ChallengeRule {
+  /** The whole challenge, from its first frame; then it has failed ('expired'). */
   windowMs: number;
-  /** Degrees beyond the starting yaw a turn must reach. */
-  turnYaw: number;
-  /** Frames needed in all (the first ones give the starting pose). */
-  minFrames: number;
-  /** Two frames further apart than this are not consecutive: the challenge starts over. */
+  /**
+   * Two frames further apart than this are not consecutive and the sequence starts over. About
+   * the longest blink: a wider gap could hide a whole blink, or a print being swapped or covered.
+   */
   maxGapMs: number;
+  /** Frames the consecutive sequence needs at least (open, closed, open is 3). */
+  minFrames: number;
+  /**
+   * Degrees: a turn whose head-pose yaw moves more than this toward the other side does not
+   * count (the pose model, noisy by several degrees frame to frame, vetoes; the nose shift
+   * measures the turn).
+   */
+  turnYaw: number;
+  /** A turn goes out and back (nose within turnNoseShift / 2 of the start) within this. */
+  turnMaxMs: number;
+  /**
+   * The turn, measured in 3-D: the nose tip's position in the affine frame of the eyes and mouth
+   * must move by this share of the eye axis toward the asked side. A flat photo turned or tilted
+   * keeps it (an affine map keeps affine coordinates; a homography of a print nearly so); a head,
+   * whose nose stands out of the eye-mouth plane by about 0.4 eye distances, moves it by about
+   * 0.4 tan(yaw): 0.1 is about 15 degrees.
+   */
+  turnNoseShift: number;
+  /** From the first closed frame to the first open one again at most this (a blink, not closed eyes). */
+  blinkMaxMs: number;
+  /** Closed: both eyes' open probability at most this. */
+  eyeClosedBelow: number;
+  /** Open: both eyes' open probability at least this (hysteresis against a flickering eye model). */
+  eyeOpenAbove: number;
+  /** During a blink the face box centre moves at most this share of the face height ... */
+  stillShift: number;
+  /** ... its height at most this share (log ratio), the eye distance / face height ratio twice that ... */
+  stillScale: number;
+  /** ... and yaw, pitch and roll at most this many degrees: a print moved in hand is not still. */
+  stillPoseDeg: number;
+  /** Median passive "real" probability of the challenge sequence's frames (those that carry one). */
+  livenessMin: number;
 }
+
+/** Defaults of face.challenge (device/config/sections/face.ts): keep the two equal. */
+export const CHALLENGE_DEFAULTS: ChallengeRule = {
+  windowMs: 4000,
+  maxGapMs: 400,
+  minFrames: 3,
+  turnYaw: 15,
+  turnMaxMs: 2500,
+  turnNoseShift: 0.1,
+  blinkMaxMs: 500,
+  eyeClosedBelow: 0.3,
+  eyeOpenAbove: 0.7,
+  stillShift: 0.08,
+  stillScale: 0.08,
+  stillPoseDeg: 8,
+  livenessMin: 0.5,
+};
 
 /** What the engine saw in one frame of the challenge. */
 export interface ChallengeObservation {
@@ -67,6 +120,12 @@ export interface ChallengeObservation {
   face: boolean;
   eyes?: EyeState;
   pose?: HeadPose;
+  /** The face box in pixels. */
+  box?: Box;
+  /** Eye centres, nose tip, mouth corners (image left first). */
+  points?: FivePoints;
+  /** Passive "real" probability of this frame, when the analysis ran the liveness model. */
+  liveness?: number | null;
 }
 
 export type ChallengeState = 'pending' | 'passed' | 'expired';
@@ -78,21 +137,57 @@ export function pickChallenge(kinds: readonly ChallengeKind[], random: () => num
 }
 
 /**
- * Tracks one challenge. Blink: eyes seen open, then closed, then open again. Turn: the yaw
- * moves from its starting value (median of the first frames) by turnYaw in the asked direction
- * (yaw is positive toward the person's own right). A frame without a face or a gap in the
- * sequence restarts the observation; the window runs from the first frame.
+ * The nose tip in the affine frame of the face: origin at the eye midpoint, first axis the eye
+ * axis (image-left eye to image-right eye), second axis to the mouth midpoint. `u` is 0 on a
+ * frontal face and moves toward the image's left (negative) when the person turns to their own
+ * right. An affine image of a flat photo keeps (u, v) exactly.
+ */
+export function noseFrame(p: FivePoints): { u: number; v: number } {
+  const [el, er, nose, ml, mr] = p;
+  const mx = (el.x + er.x) / 2;
+  const my = (el.y + er.y) / 2;
+  const ax = er.x - el.x;
+  const ay = er.y - el.y;
+  const bx = (ml.x + mr.x) / 2 - mx;
+  const by = (ml.y + mr.y) / 2 - my;
+  const nx = nose.x - mx;
+  const ny = nose.y - my;
+  const det = ax * by - ay * bx;
+  if (Math.abs(det) < 1e-9) return { u: Number.NaN, v: Number.NaN };
+  return { u: (nx * by - ny * bx) / det, v: (ax * ny - ay * nx) / det };
+}
+
+type Seen = ChallengeObservation & { eyes: EyeState; pose: HeadPose; box: Box; points: FivePoints };
+
+const complete = (o: ChallengeObservation): o is Seen => o.face && !!o.eyes && !!o.pose && !!o.box && !!o.points;
+
+/**
+ * Tracks one challenge over consecutive frames of the matched face.
+ *
+ * Blink: a frame with both eyes open, then one or more with both eyes closed, then both open
+ * again, the closed part at most `blinkMaxMs` long, while the face stays still (box, scale, eye
+ * geometry, pose): the eye model's spurious flips on a print moved, tilted or glared in hand
+ * come with exactly those changes.
+ * Turn: the nose moves against the eyes and mouth as on a 3-D head turning toward the asked
+ * side (`turnNoseShift`, about 15 degrees), the head-pose yaw not saying the other side, and
+ * comes back, out and back within `turnMaxMs`.
+ * Both: the passive liveness median of the sequence's frames at least `livenessMin`. A frame
+ * without the matched face, with missing measures, or after a gap over `maxGapMs` restarts the
+ * sequence; the challenge has failed once `windowMs` has passed since its first frame.
  */
 export class Challenge {
+  private readonly rule: ChallengeRule;
   private startedAt: number | null = null;
   private lastAt: number | null = null;
-  private frames: ChallengeObservation[] = [];
+  private frames: Seen[] = [];
   private result: ChallengeState = 'pending';
 
   constructor(
     readonly kind: ChallengeKind,
-    private readonly rule: ChallengeRule,
-  ) {}
+    rule: Partial<ChallengeRule> = {},
+  ) {
+    this.rule = { ...CHALLENGE_DEFAULTS, ...rule };
+  }
 
   get state(): ChallengeState {
     return this.result;
@@ -102,11 +197,12 @@ export class Challenge {
     if (this.result !== 'pending') return this.result;
     if (this.startedAt === null) this.startedAt = o.at;
     if (o.at - this.startedAt > this.rule.windowMs) return (this.result = 'expired');
-    if (!o.face || (this.lastAt !== null && o.at - this.lastAt > this.rule.maxGapMs)) this.frames = [];
+    const gap = this.lastAt !== null && o.at - this.lastAt > this.rule.maxGapMs;
     this.lastAt = o.at;
-    if (!o.face) return this.result;
+    if (gap || !complete(o)) this.frames = [];
+    if (!complete(o)) return this.result;
     this.frames.push(o);
-    if (this.frames.length >= this.rule.minFrames && this.completed()) this.result = 'passed';
+    if (this.frames.length >= this.rule.minFrames && this.completed() && this.looksLive()) this.result = 'passed';
     return this.result;
   }
 
@@ -114,21 +210,89 @@ export class Challenge {
     return this.kind === 'blink' ? this.blinked() : this.turned(this.kind === 'turn-right' ? 1 : -1);
   }
 
+  private looksLive(): boolean {
+    const scores = this.frames.flatMap((f) => (typeof f.liveness === 'number' ? [f.liveness] : []));
+    // A light analysis path without the liveness model: the passive decision before the
+    // challenge stands alone.
+    return scores.length === 0 || median(scores) >= this.rule.livenessMin;
+  }
+
   private blinked(): boolean {
-    let phase: 'open' | 'closed' | 'reopened' | 'start' = 'start';
-    for (const f of this.frames) {
-      if (!f.eyes) continue;
-      if (phase === 'start' && f.eyes.open) phase = 'open';
-      else if (phase === 'open' && !f.eyes.open) phase = 'closed';
-      else if (phase === 'closed' && f.eyes.open) phase = 'reopened';
+    const r = this.rule;
+    const isOpen = (f: Seen) => Math.min(f.eyes.left, f.eyes.right) >= r.eyeOpenAbove;
+    const isClosed = (f: Seen) => Math.max(f.eyes.left, f.eyes.right) <= r.eyeClosedBelow;
+    let lastOpen = -1;
+    let firstClosed = -1;
+    for (let i = 0; i < this.frames.length; i++) {
+      const f = this.frames[i] as Seen;
+      if (isOpen(f)) {
+        if (firstClosed >= 0 && lastOpen >= 0 && f.at - (this.frames[firstClosed] as Seen).at <= r.blinkMaxMs) {
+          if (this.still(lastOpen, i)) return true;
+        }
+        lastOpen = i;
+        firstClosed = -1;
+      } else if (isClosed(f) && firstClosed < 0) firstClosed = i;
     }
-    return phase === 'reopened';
+    return false;
+  }
+
+  /** Frames from..to show a face held still: the eye changes are not a print moving in hand. */
+  private still(from: number, to: number): boolean {
+    const r = this.rule;
+    const a = this.frames[from] as Seen;
+    const h0 = a.box.y2 - a.box.y1;
+    const ratio0 = eyeRatio(a);
+    for (let i = from + 1; i <= to; i++) {
+      const f = this.frames[i] as Seen;
+      const h = f.box.y2 - f.box.y1;
+      const shift = Math.hypot(
+        (f.box.x1 + f.box.x2 - a.box.x1 - a.box.x2) / 2,
+        (f.box.y1 + f.box.y2 - a.box.y1 - a.box.y2) / 2,
+      );
+      if (shift > r.stillShift * h0) return false;
+      if (Math.abs(Math.log(h / h0)) > r.stillScale) return false;
+      // Closing lids move the eye landmarks a little (the eye centre is the mean of the lid
+      // contour): the eye geometry gets twice the tolerance of the box.
+      if (Math.abs(Math.log(eyeRatio(f) / ratio0)) > 2 * r.stillScale) return false;
+      if (
+        Math.abs(f.pose.yaw - a.pose.yaw) > r.stillPoseDeg ||
+        Math.abs(f.pose.pitch - a.pose.pitch) > r.stillPoseDeg ||
+        Math.abs(f.pose.roll - a.pose.roll) > r.stillPoseDeg
+      )
+        return false;
+    }
+    return true;
   }
 
   private turned(sign: 1 | -1): boolean {
-    const yaws = this.frames.flatMap((f) => (f.pose ? [f.pose.yaw] : []));
-    if (yaws.length < 3) return false;
-    const start = median(yaws.slice(0, 2));
-    return yaws.slice(2).some((y) => sign * (y - start) >= this.rule.turnYaw);
+    const r = this.rule;
+    const f = this.frames;
+    if (f.length < 3) return false;
+    const yaw0 = median(f.slice(0, 2).map((x) => x.pose.yaw));
+    const u0 = median(f.slice(0, 2).map((x) => noseFrame(x.points).u));
+    // The nose moves toward the image's left (u falls) when the person turns to their own right.
+    const nose = (x: Seen) => -sign * (noseFrame(x.points).u - u0);
+    let departed = 1; // index of the last frame still near the start
+    let peak = -1;
+    for (let i = 2; i < f.length; i++) {
+      const x = f[i] as Seen;
+      if (peak < 0) {
+        if (nose(x) < r.turnNoseShift / 3) departed = i;
+        // The pose model may not say the other side (it follows real heads better than our
+        // synthetic ones, docs/face.md, so it vetoes rather than measures).
+        if (nose(x) >= r.turnNoseShift && sign * (x.pose.yaw - yaw0) >= -r.turnYaw) peak = i;
+      } else if (Math.abs(nose(x)) <= r.turnNoseShift / 2) {
+        if (x.at - (f[departed] as Seen).at <= r.turnMaxMs) return true;
+        // Too slow: a later turn of this sequence may still count.
+        peak = -1;
+        departed = i;
+      }
+    }
+    return false;
   }
+}
+
+function eyeRatio(f: Seen): number {
+  const [el, er] = f.points;
+  return Math.hypot(er.x - el.x, er.y - el.y) / Math.max(1, f.box.y2 - f.box.y1);
 }

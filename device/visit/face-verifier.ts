@@ -133,7 +133,13 @@ export class EngineFaceVerifier implements FaceVerifier {
       liveness: null,
       continuity: null,
       session: null,
-      observation: { at, face: one, ...(one && a.face ? { eyes: a.face.eyes, pose: a.face.pose } : {}) },
+      // No passive score on this path: the challenge takes its liveness median from the full
+      // checks in between (liveness.ts).
+      observation: {
+        at,
+        face: one,
+        ...(one && a.face ? { eyes: a.face.eyes, pose: a.face.pose, box: a.face.box, points: a.face.points } : {}),
+      },
     };
   }
 

@@ -16,6 +16,7 @@ import type { CheckInput, CheckResult } from '../session/package-check.js';
 import { SessionVault } from '../session/vault.js';
 import type { ChannelTarget } from '../session/channel.js';
 import { EngineFaceVerifier } from './face-verifier.js';
+import { livenessSettingAudit } from './liveness-setting.js';
 import { PdfSealer } from './sealer.js';
 import { SealJournal } from './seal-journal.js';
 import { heldOriginals } from './originals.js';
@@ -190,6 +191,7 @@ export class VisitFeature {
       );
     lifecycle.restore(history);
     await this.service.start();
+    await this.recordLivenessSetting(history);
     // Packages whose expiry passed while the booth was off: closed now, their no-shows recorded.
     // A store refusing records (disk critical, fault) leaves both for later: the booth still
     // comes up, read-only (readyz says why, visits and installs refused), instead of failing.
@@ -207,6 +209,19 @@ export class VisitFeature {
       () => void this.closeIfExpired().catch(readOnly('expired sessions not closed')),
       EXPIRY_CHECK_MS,
     );
+  }
+
+  /** Journals a start with active liveness off (a hall setting an audit must see), or on again. */
+  private async recordLivenessSetting(history: readonly CommittedRecord[]): Promise<void> {
+    const { config, logger, store } = this.deps;
+    const audit = livenessSettingAudit(config.visit.activeLiveness, history);
+    if (!audit) return;
+    if (!config.visit.activeLiveness) logger.warn(audit, 'active liveness is off (visit.activeLiveness)');
+    await store
+      .commit({ kind: 'audit', payload: { boothId: config.booth.id, ...audit } })
+      .catch((err: unknown) =>
+        logger.error({ code: toBoothError(err).code }, `liveness setting not journalled: ${toBoothError(err).message}`),
+      );
   }
 
   /** Closes the sessions that have expired (the 30 s timer; tests call it with a manual clock). */

@@ -118,15 +118,91 @@ export const FaceChallengeConfig = obj({
   kinds: Type.Array(Type.Union([Type.Literal('blink'), Type.Literal('turn-left'), Type.Literal('turn-right')]), {
     minItems: 1,
     default: ['blink', 'turn-left', 'turn-right'],
+    description: 'the booth picks one at random per challenge',
   }),
-  windowMs: Type.Integer({ minimum: 500, maximum: 30_000, default: 6000 }),
-  turnYaw: Type.Number({ minimum: 5, maximum: 60, default: 15, description: 'degrees beyond the start pose' }),
-  minFrames: Type.Integer({ minimum: 2, maximum: 100, default: 4 }),
+  // Defaults: CHALLENGE_DEFAULTS in device/face/liveness.ts (keep equal); sources in docs/face.md.
+  windowMs: Type.Integer({
+    minimum: 500,
+    maximum: 30_000,
+    default: 4000,
+    description: 'the whole challenge from its first frame; then it has failed (a prompted blink or turn takes 1-2 s)',
+  }),
+  turnYaw: Type.Number({
+    minimum: 5,
+    maximum: 60,
+    default: 15,
+    description:
+      'degrees: a turn whose head-pose yaw moves more than this to the other side does not count (the nose shift measures the turn)',
+  }),
+  turnMaxMs: Type.Integer({
+    minimum: 500,
+    maximum: 10_000,
+    default: 2500,
+    description: 'a turn goes out and back (the nose within turnNoseShift / 2 of its start) within this',
+  }),
+  turnNoseShift: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.1,
+    description:
+      "the turn, measured in 3-D: the nose tip's coordinate along the eye axis (affine frame of eyes and mouth) moves by at least this share toward the asked side (0.1 is about 15 degrees on a head); a flat photo turned or tilted keeps it",
+  }),
+  blinkMaxMs: Type.Integer({
+    minimum: 100,
+    maximum: 2000,
+    default: 500,
+    description:
+      'from the first frame with both eyes closed to the first with both open again (a blink lasts 100-400 ms)',
+  }),
+  eyeClosedBelow: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.3,
+    description: "closed: both eyes' open probability at most this",
+  }),
+  eyeOpenAbove: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.7,
+    description: "open: both eyes' open probability at least this (hysteresis)",
+  }),
+  stillShift: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.08,
+    description: 'during a blink the face box centre moves at most this share of the face height',
+  }),
+  stillScale: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.08,
+    description:
+      'during a blink the face height and the eye-distance / face-height ratio change at most this (log ratio)',
+  }),
+  stillPoseDeg: Type.Number({
+    minimum: 0,
+    maximum: 90,
+    default: 8,
+    description: 'during a blink yaw, pitch and roll change at most this many degrees',
+  }),
+  livenessMin: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.5,
+    description: 'median passive liveness ("real" probability) of the frames of the challenge sequence',
+  }),
+  minFrames: Type.Integer({
+    minimum: 2,
+    maximum: 100,
+    default: 3,
+    description: 'frames the consecutive sequence needs at least',
+  }),
   maxGapMs: Type.Integer({
     minimum: 50,
     maximum: 10_000,
-    default: 1000,
-    description: 'frames further apart are not consecutive: the challenge restarts',
+    default: 400,
+    description:
+      'frames further apart are not consecutive and the sequence restarts (about the longest blink: a wider gap could hide one)',
   }),
   sameSessionThreshold: Type.Number({
     minimum: -1,

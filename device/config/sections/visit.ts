@@ -50,9 +50,9 @@ export const VisitConfig = Type.Object(
       description: 'usable frames (one face, no quality problem) that must agree before verified or rejected',
     }),
     activeLiveness: Type.Boolean({
-      default: false,
+      default: true,
       description:
-        'after the face matches, ask for a random action (blink, turn left or right: face.challenge) that a photo cannot do',
+        'after the face matches, ask for a random action (blink, turn left or right: face.challenge) that a photo cannot do. A hall setting: off lets a photo or a replayed video of an expert sign (docs/face.md); every start with it off, and turning it back on, is journalled (audit liveness.setting). Off only for cameras that cannot show a blink (the simulator, the demo)',
     }),
     session: Type.Object(
       {

@@ -28,5 +28,8 @@ describe('active liveness', { timeout: 180_000 }, () => {
     await h.feature.service?.settled();
     const opened = (await h.store.read(0, 10_000)).filter((r) => r.payload.event === 'roster.opened');
     expect(opened).toEqual([]); // no identity was opened for a face that failed liveness
+    // On (the default): nothing to record about the hall setting.
+    const setting = (await h.store.read(0, 10_000)).filter((r) => r.payload.event === 'liveness.setting');
+    expect(setting).toEqual([]);
   });
 });

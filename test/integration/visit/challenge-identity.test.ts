@@ -46,6 +46,9 @@ describe('active challenge bound to the matched identity (real engine)', { timeo
       s.challenge.kinds = ['blink'];
       s.challenge.windowMs = 2000;
       s.challenge.minFrames = 3;
+      // This file is about the binding to the matched face: the passive liveness over the
+      // challenge frames (img9 reads 0.50 open and 0.34 closed) is left out of it here.
+      s.challenge.livenessMin = 0;
     });
     face = new EngineFaceVerifier(engine);
     const roster = [];

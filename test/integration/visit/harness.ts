@@ -46,7 +46,13 @@ export async function startHarness(
     dataDir,
     hardware: { camera: { mode: 'sim' }, tablet: { mode: 'sim' }, leds: { mode: 'sim' } },
     // Long screen timeouts: the suite shares 2 cores, and no test is about a timeout here.
-    visit: { frameIntervalMs: 50, timeouts: { capture: 120_000, signing: 120_000 }, ...overrides },
+    // The simulated camera shows still photos, which cannot blink: the challenge is off unless a test asks.
+    visit: {
+      frameIntervalMs: 50,
+      timeouts: { capture: 120_000, signing: 120_000 },
+      activeLiveness: false,
+      ...overrides,
+    },
     ...sections,
   });
   const logLines: string[] = [];

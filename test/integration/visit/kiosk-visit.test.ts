@@ -80,6 +80,11 @@ async function signProject(
 }
 
 describe('a visit through the kiosk API', { timeout: 180_000 }, () => {
+  it('runs the simulated camera with active liveness off, and the journal says so', async () => {
+    const setting = (await records('audit')).filter((r) => r.payload.event === 'liveness.setting');
+    expect(setting.map((r) => r.payload.activeLiveness)).toEqual([false]);
+  });
+
   it('rejects a stranger, lets the expert retry, and signs: sealed PDF verifies, sign record complete', async () => {
     await camera('stranger');
     await post(h.app, '/api/kiosk/begin');

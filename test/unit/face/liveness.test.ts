@@ -6,15 +6,52 @@ import {
   pickChallenge,
   type ChallengeObservation,
   type ChallengeRule,
+  CHALLENGE_DEFAULTS,
+  noseFrame,
 } from '../../../device/face/liveness.js';
 
-const rule: ChallengeRule = { windowMs: 5000, turnYaw: 15, minFrames: 4, maxGapMs: 500 };
+const rule: ChallengeRule = CHALLENGE_DEFAULTS;
 const open = { left: 0.99, right: 0.98, open: true };
 const shut = { left: 0.02, right: 0.05, open: false };
-const frontal = (yaw = 0) => ({ yaw, pitch: 0, roll: 0 });
+const half = { left: 0.5, right: 0.45, open: false };
 
-function feed(c: Challenge, frames: Partial<ChallengeObservation>[], step = 100): string[] {
-  return frames.map((f, i) => c.observe({ at: 1000 + i * step, face: true, ...f }));
+/**
+ * A synthetic face: box centred at (cx, cy) of height h, five points of a face of eye distance
+ * 0.4 h. `yaw3d`: the head turned (the nose, 0.45 eye distances in front of the eye-mouth plane,
+ * moves across the image by depth x sin(yaw)). `flat`: a photo turned by that angle about a
+ * vertical axis (every point compressed toward the centre: an affine map, the nose keeps its place
+ * in the face's affine frame).
+ */
+function face(o: { cx?: number; cy?: number; h?: number; yaw3d?: number; flat?: number } = {}) {
+  const { cx = 320, cy = 240, h = 200, yaw3d = 0, flat = 0 } = o;
+  const d = 0.4 * h;
+  const rad = ((yaw3d || flat) * Math.PI) / 180;
+  const squeeze = Math.cos(rad);
+  // Person turns to their own right (yaw > 0): the nose moves toward the image's left.
+  const noseDx = yaw3d ? -0.45 * d * Math.sin(rad) : 0;
+  const p = (x: number, y: number) => ({ x: cx + x * squeeze, y: cy + y });
+  const points = [
+    p(-d / 2, -0.2 * h),
+    p(d / 2, -0.2 * h),
+    { x: cx + noseDx, y: cy + 0.05 * h },
+    p(-0.4 * d, 0.25 * h),
+    p(0.4 * d, 0.25 * h),
+  ] as const;
+  return {
+    box: { x1: cx - 0.4 * h, y1: cy - h / 2, x2: cx + 0.4 * h, y2: cy + h / 2 },
+    points,
+    pose: { yaw: yaw3d || flat, pitch: 0, roll: 0 },
+    liveness: 0.9,
+  };
+}
+
+type Frame = Partial<ChallengeObservation> & { shape?: Parameters<typeof face>[0] };
+
+/** Frames `step` ms apart (about 6.7 per second: the light analysis path on a Pi 4). */
+function feed(c: Challenge, frames: Frame[], step = 150): string[] {
+  return frames.map(({ shape, ...f }, i) =>
+    c.observe({ at: 1000 + i * step, face: true, eyes: open, ...face(shape), ...f }),
+  );
 }
 
 describe('passive liveness', () => {
@@ -43,58 +80,137 @@ describe('active challenge', () => {
     expect(() => pickChallenge([], () => 0)).toThrow(/no challenge kinds/);
   });
 
-  it('passes a blink: open, closed, open again', () => {
+  it('passes a blink: both eyes open, closed (one frame is enough), open again, the face still', () => {
     const c = new Challenge('blink', rule);
-    expect(feed(c, [{ eyes: open }, { eyes: open }, { eyes: shut }, { eyes: open }])).toEqual([
+    expect(feed(c, [{}, {}, { eyes: half }, { eyes: shut }, { eyes: half }, {}])).toEqual([
+      'pending',
+      'pending',
       'pending',
       'pending',
       'pending',
       'passed',
     ]);
+    // At 5 frames/s (200 ms apart) one closed frame between two open ones is a blink.
+    const slow = new Challenge('blink', rule);
+    feed(slow, [{}, {}, { eyes: shut }, {}], 200);
+    expect(slow.state).toBe('passed');
   });
 
-  it('does not pass eyes that stay open (a photo) or stay closed', () => {
-    const photo = new Challenge('blink', rule);
-    feed(
-      photo,
-      Array.from({ length: 10 }, () => ({ eyes: open })),
-    );
-    expect(photo.state).toBe('pending');
-    const closed = new Challenge('blink', rule);
-    feed(
-      closed,
-      Array.from({ length: 10 }, () => ({ eyes: shut })),
-    );
-    expect(closed.state).toBe('pending');
+  it('does not pass eyes that stay open (a photo), stay closed, close too long, or wink', () => {
+    for (const eyes of [open, shut, half]) {
+      const c = new Challenge('blink', rule);
+      feed(
+        c,
+        Array.from({ length: 20 }, () => ({ eyes })),
+      );
+      expect(c.state).toBe('pending');
+    }
+    const long = new Challenge('blink', rule);
+    feed(long, [{}, { eyes: shut }, { eyes: shut }, { eyes: shut }, { eyes: shut }, {}]); // 600 ms closed
+    expect(long.state).toBe('pending');
+    const wink = new Challenge('blink', rule);
+    feed(wink, [{}, { eyes: { left: 0.02, right: 0.95, open: true } }, {}]);
+    expect(wink.state).toBe('pending');
+    // A flicker of the eye model that never reaches the hysteresis thresholds.
+    const flicker = new Challenge('blink', rule);
+    feed(flicker, [
+      {},
+      { eyes: { left: 0.6, right: 0.6, open: true } },
+      { eyes: half },
+      { eyes: { left: 0.6, right: 0.65, open: true } },
+    ]);
+    expect(flicker.state).toBe('pending');
   });
 
-  it('passes a turn to the asked side and ignores the other side', () => {
-    const right = new Challenge('turn-right', rule);
-    feed(right, [{ pose: frontal(2) }, { pose: frontal(0) }, { pose: frontal(8) }, { pose: frontal(19) }]);
-    expect(right.state).toBe('passed');
-    const left = new Challenge('turn-left', rule);
-    feed(left, [{ pose: frontal(2) }, { pose: frontal(0) }, { pose: frontal(8) }, { pose: frontal(25) }]);
-    expect(left.state).toBe('pending');
-    left.observe({ at: 1400, face: true, pose: frontal(-16) }); // 17 degrees to the left of the start (1)
-    expect(left.state).toBe('passed');
+  it('does not pass eye changes that come with a print moved, tilted or zoomed in hand', () => {
+    const moved = new Challenge('blink', rule);
+    feed(moved, [{}, {}, { eyes: shut, shape: { cx: 350 } }, {}]); // 30 px on a 200 px face
+    expect(moved.state).toBe('pending');
+    const zoomed = new Challenge('blink', rule);
+    feed(zoomed, [{}, {}, { eyes: shut, shape: { h: 225 } }, {}]);
+    expect(zoomed.state).toBe('pending');
+    const tilted = new Challenge('blink', rule);
+    feed(tilted, [{}, {}, { eyes: shut, pose: { yaw: 0, pitch: 12, roll: 0 } }, {}]);
+    expect(tilted.state).toBe('pending');
+    // Still, a blink after the print was put down passes: the stillness is per blink.
+    const settled = new Challenge('blink', rule);
+    feed(settled, [{ shape: { cx: 380 } }, { shape: { cx: 350 } }, {}, {}, { eyes: shut }, {}]);
+    expect(settled.state).toBe('passed');
   });
 
-  it('restarts on a gap or a frame without a face, so frames must be consecutive', () => {
+  it('needs live-looking frames: a blink shown with a low passive liveness does not pass', () => {
     const c = new Challenge('blink', rule);
-    c.observe({ at: 0, face: true, eyes: open });
-    c.observe({ at: 100, face: true, eyes: shut });
-    c.observe({ at: 900, face: true, eyes: open }); // 800 ms gap > 500: starts over
-    c.observe({ at: 1000, face: true, eyes: open });
+    feed(c, [{ liveness: 0.3 }, { liveness: 0.2 }, { eyes: shut, liveness: 0.4 }, { liveness: 0.3 }]);
+    expect(c.state).toBe('pending');
+  });
+
+  it('restarts on a gap longer than a blink or a frame without the face', () => {
+    const c = new Challenge('blink', rule);
+    const at = (t: number, eyes = open) => c.observe({ at: t, face: true, eyes, ...face() });
+    at(0);
+    at(150, shut);
+    at(600); // 450 ms gap > 400: starts over
+    at(750);
     expect(c.state).toBe('pending');
     const d = new Challenge('blink', rule);
-    feed(d, [{ eyes: open }, { eyes: shut }, { face: false }, { eyes: open }, { eyes: open }]);
+    feed(d, [{}, { eyes: shut }, { face: false }, {}, {}]);
     expect(d.state).toBe('pending');
+    const e = new Challenge('blink', rule);
+    feed(e, [{}, { eyes: shut }, { box: undefined }, {}, {}]); // measures missing: fails closed
+    expect(e.state).toBe('pending');
   });
 
-  it('expires after the window and stays expired', () => {
+  it('passes a 3-D turn to the asked side and back, not the other side', () => {
+    const turn = (yaws: number[]): Frame[] =>
+      yaws.map((y) => ({ shape: { yaw3d: y }, pose: { yaw: y, pitch: 0, roll: 0 } }));
+    const right = new Challenge('turn-right', rule);
+    feed(right, turn([0, 1, 8, 18, 22, 12, 4]));
+    expect(right.state).toBe('passed');
+    const left = new Challenge('turn-left', rule);
+    feed(left, turn([0, 1, 8, 18, 22, 12, 4]));
+    expect(left.state).toBe('pending');
+    const leftOk = new Challenge('turn-left', rule);
+    feed(leftOk, turn([0, -1, -8, -18, -22, -12, -4]));
+    expect(leftOk.state).toBe('passed');
+    const stays = new Challenge('turn-right', rule);
+    feed(stays, turn([0, 1, 8, 18, 22, 22, 22, 22])); // never comes back
+    expect(stays.state).toBe('pending');
+  });
+
+  it('does not pass a flat photo turned about a vertical axis, even when the pose model reads a yaw', () => {
+    expect(noseFrame(face({ flat: 30 }).points).u).toBeCloseTo(noseFrame(face().points).u, 6);
+    expect(noseFrame(face({ yaw3d: 20 }).points).u).toBeLessThan(-0.1);
+    const flat = new Challenge('turn-right', rule);
+    feed(
+      flat,
+      [0, 1, 10, 25, 30, 12, 2].map((y) => ({ shape: { flat: y }, pose: { yaw: y, pitch: 0, roll: 0 } })),
+    );
+    expect(flat.state).toBe('pending');
+  });
+
+  it('does not pass a nose shift when the head-pose model says the other side', () => {
+    const c = new Challenge('turn-right', rule);
+    feed(
+      c,
+      [0, 1, 8, 18, 22, 12, 4].map((y) => ({ shape: { yaw3d: y }, pose: { yaw: -y, pitch: 0, roll: 0 } })),
+    );
+    expect(c.state).toBe('pending');
+  });
+
+  it('does not pass a turn out and back slower than turnMaxMs', () => {
+    const c = new Challenge('turn-right', rule);
+    const yaws = [0, 0, 8, 18, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 12, 4];
+    feed(
+      c,
+      yaws.map((y) => ({ shape: { yaw3d: y }, pose: { yaw: y, pitch: 0, roll: 0 } })),
+    );
+    expect(c.state).toBe('pending');
+  });
+
+  it('fails after the window and stays failed', () => {
     const c = new Challenge('turn-left', rule);
-    c.observe({ at: 0, face: true, pose: frontal() });
-    expect(c.observe({ at: 5001, face: true, pose: frontal(-40) })).toBe('expired');
-    expect(c.observe({ at: 5002, face: true, pose: frontal(-40) })).toBe('expired');
+    c.observe({ at: 0, face: true, eyes: open, ...face() });
+    expect(c.observe({ at: 4001, face: true, eyes: open, ...face({ yaw3d: -40 }) })).toBe('expired');
+    expect(c.observe({ at: 4002, face: true, eyes: open, ...face() })).toBe('expired');
   });
 });

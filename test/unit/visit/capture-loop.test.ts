@@ -23,7 +23,21 @@ const match = (ref: string, eyesOpen = true): FrameCheck => ({
   prompt: null,
   match: { kind: 'match', ref, score: 0.7 },
   liveness: 0.9,
-  observation: { at: 0, face: true, eyes: { left: 0.9, right: 0.9, open: eyesOpen } },
+  observation: {
+    at: 0,
+    face: true,
+    eyes: { left: eyesOpen ? 0.9 : 0.05, right: eyesOpen ? 0.9 : 0.05, open: eyesOpen },
+    // What the engine measures of every face (the challenge checks the face stays still).
+    pose: { yaw: 0, pitch: 0, roll: 0 },
+    box: { x1: 200, y1: 100, x2: 400, y2: 350 },
+    points: [
+      { x: 260, y: 180 },
+      { x: 340, y: 180 },
+      { x: 300, y: 230 },
+      { x: 270, y: 280 },
+      { x: 330, y: 280 },
+    ],
+  },
   continuity: { ref, score: 0.7 },
   // Reported by the verifier only while a challenge keeps live templates (ScriptedVerifier).
   session: 0.95,
