@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import type { FaceEngine } from '../../../device/face/engine.js';
+import { challengeObservation, type FaceEngine } from '../../../device/face/engine.js';
 import { EngineFaceVerifier } from '../../../device/visit/face-verifier.js';
 import { FACES, startedEngine } from './helpers.js';
 
@@ -25,7 +25,17 @@ describe('light path (analyseLight / checkLight)', () => {
     expect(light.face?.box).toEqual(full.face?.box);
     expect(light.face?.eyes).toEqual(full.face?.eyes);
     expect(light.face?.pose).toEqual(full.face?.pose);
+    expect(light.face?.points).toEqual(full.face?.points);
     expect(light.severalFaces).toBe(false);
+  });
+
+  it('a light frame carries every measure the challenge rules need (else each one restarts the challenge)', async () => {
+    const v = new EngineFaceVerifier(engine);
+    const light = (await v.checkLight(frame, 1)).observation;
+    const full = challengeObservation(await engine.analyse(frame, 'live'), 1);
+    expect(light.box).toEqual(full.box);
+    expect(light.points).toEqual(full.points);
+    expect(light.points).toHaveLength(5);
   });
 
   it('checkLight reports the observation only: no match, continuity, session or liveness', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CaptureLoop, type Decision } from '../../../device/visit/capture-loop.js';
 import type { Camera, CameraFrame } from '../../../device/core/ports.js';
-import { Challenge } from '../../../device/face/liveness.js';
+import { Challenge, type ChallengeObservation } from '../../../device/face/liveness.js';
 import type { FaceBox, FaceVerifier, FrameCheck, LivenessChallenge } from '../../../device/visit/ports.js';
 
 /**
@@ -43,6 +43,21 @@ function streamingCamera(periodMs: number): Camera & { produced: number; close()
 }
 
 const BOX: FaceBox = { x1: 100, y1: 100, x2: 300, y2: 300 };
+/** Everything the challenge rules measure (liveness.ts): eyes, pose, box and five points. */
+const seen = (at: number, open: boolean, box: FaceBox = BOX): ChallengeObservation => ({
+  at,
+  face: true,
+  eyes: open ? { left: 0.9, right: 0.9, open: true } : { left: 0.05, right: 0.05, open: false },
+  pose: { yaw: 0, pitch: 0, roll: 0 },
+  box,
+  points: [
+    { x: box.x1 + 60, y: box.y1 + 80 },
+    { x: box.x1 + 140, y: box.y1 + 80 },
+    { x: box.x1 + 100, y: box.y1 + 120 },
+    { x: box.x1 + 70, y: box.y1 + 160 },
+    { x: box.x1 + 130, y: box.y1 + 160 },
+  ],
+});
 const frame = (over: Partial<FrameCheck> = {}): FrameCheck => ({
   width: 640,
   height: 480,
@@ -51,7 +66,7 @@ const frame = (over: Partial<FrameCheck> = {}): FrameCheck => ({
   prompt: null,
   match: { kind: 'match', ref: 'A', score: 0.7 },
   liveness: 0.9,
-  observation: { at: 0, face: true, eyes: { left: 0.9, right: 0.9, open: true } },
+  observation: seen(0, true),
   continuity: { ref: 'A', score: 0.7 },
   session: 0.9,
   ...over,
@@ -79,7 +94,7 @@ class SlowVerifier implements FaceVerifier {
     this.full++;
     this.calls.push('full');
     await new Promise((r) => setTimeout(r, this.fullMs));
-    return frame({ observation: { at, face: true, eyes: { left: 0.9, right: 0.9, open: true } } });
+    return frame({ observation: seen(at, true) });
   }
   async checkLight(_jpeg: Buffer, at: number): Promise<FrameCheck> {
     const i = this.lights++;
@@ -93,7 +108,7 @@ class SlowVerifier implements FaceVerifier {
       session: null,
       liveness: null,
       ...over,
-      observation: { at, face: true, eyes: { left: 0.9, right: 0.9, open } },
+      observation: seen(at, open, over.box ?? BOX),
     });
   }
   newChallenge(): LivenessChallenge {
