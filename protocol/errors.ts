@@ -56,6 +56,11 @@ export const ERROR_CODES = {
   BOOTH_ERR_PLAN_INVALID: { status: 422, key: 'error.plan.invalid' },
   BOOTH_ERR_PUBLISH_REFUSED: { status: 409, key: 'error.publish.refused' },
   BOOTH_ERR_RANGE_NOT_SATISFIABLE: { status: 416, key: 'error.range.notSatisfiable' },
+  // issue 16: pdf-sigs
+  /** A certified PDF (DocMDP P=1, 2 or 3): stamping changes page content, which no P allows. */
+  BOOTH_ERR_PDF_CERTIFIED: { status: 422, key: 'error.pdf.certified' },
+  /** Stamping would lose or invalidate a signature that verifies in the input: nothing written. */
+  BOOTH_ERR_PDF_SIGNATURE_LOST: { status: 422, key: 'error.pdf.signatureLost' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

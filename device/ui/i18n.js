@@ -117,6 +117,9 @@ window.KIOSK_TEXT = {
     'error.input.invalid': '输入有误，请检查后重试',
     'error.internal': '设备出现故障，请联系工作人员',
     'error.unknown': '操作失败，请重试或联系工作人员',
+    // issue 16: pdf-sigs
+    'error.pdf.certified': '该文件已被认证锁定，不允许签章，请联系工作人员',
+    'error.pdf.signatureLost': '签章会破坏文件中已有的签名，已停止，请联系工作人员',
   },
   en: {
     'lang.switch': '中文',
@@ -235,5 +238,8 @@ window.KIOSK_TEXT = {
     'error.input.invalid': 'Invalid input, please check',
     'error.internal': 'Booth fault, please ask staff',
     'error.unknown': 'Failed, please retry or ask staff',
+    // issue 16: pdf-sigs
+    'error.pdf.certified': 'This document is certified against changes: ask staff',
+    'error.pdf.signatureLost': 'Stamping would break an earlier signature; stopped: ask staff',
   },
 };
