@@ -11,13 +11,15 @@ import { fieldNameFor, sealIncrement } from './seal.js';
 import { documentsOptions, formatStampTime, type DocumentsOptions } from './options.js';
 import { attachBinding } from './binding.js';
 import { checkRenderable } from './font.js';
+import { checkSignaturesKept, signedFields } from './signatures-kept.js';
 import type { SignerPem } from './cms.js';
 
 /**
  * The documents API the visit workflow calls: one expert's action on one document. Sign and
  * dissent stamp every place of the expert's seat and seal the result as one new revision;
  * refuse changes nothing and returns the refusal for the record. Every check (PDF, places,
- * request) runs before any byte is produced; the caller writes the result (see output.ts).
+ * request) runs before any byte is produced, and the result is checked to keep every earlier
+ * signature (signatures-kept.ts) before it is returned; the caller writes it (see output.ts).
  */
 export const Action = Type.Union([Type.Literal('sign'), Type.Literal('dissent'), Type.Literal('refuse')]);
 export type Action = Static<typeof Action>;
@@ -109,6 +111,7 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
   const opts = documentsOptions(req.options);
   const before = sha256(req.pdf);
   const doc = await loadForUpdate(req.pdf, opts.maxPdfBytes);
+  const signedBefore = signedFields(doc);
   const places = resolvePlaces(doc, req.places, req.seat);
   if (req.action === 'refuse') {
     const reasonCode = req.reason?.trim() || 'unspecified';
@@ -155,6 +158,7 @@ export async function stampAndSeal(req: StampRequest): Promise<StampResult> {
     reserveBytes: opts.signatureReserveBytes,
     timestamp: timestampFrom(opts),
   });
+  checkSignaturesKept(req.pdf, sealed.pdf, { before: signedBefore, after: signedFields(doc) });
   return {
     pdf: sealed.pdf,
     action: req.action,
