@@ -27,6 +27,14 @@ if (existsSync(sources) && existsSync(buildInfo) && newestMtime(sources) > statS
   process.stderr.write('booth: warning: sources changed since the last build; run `npm run build`\n');
 }
 
+// `booth verify X.pdf | head -1`: the reader has gone, so there is nobody left to tell; end
+// quietly (exit 0) as Unix tools do, instead of a stack trace for EPIPE.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+
 const { main } = await import(new URL(`file://${entry}`).href);
 const code = await main(process.argv.slice(2));
 if (code !== undefined) process.exitCode = code;
