@@ -2,13 +2,20 @@ import { loadavg } from 'node:os';
 import { createSelfSignedCertificate, generateKeyPair } from '../protocol/crypto/x509.js';
 import { stampAndSeal, verifyPdf, type SignerPem } from '../device/documents/index.js';
 import { makeReport, makeSignaturePng, placesFor } from './documents-samples.js';
+import { loadForUpdate } from '../device/documents/pdf-input.js';
+import { checkNotCertified } from '../protocol/pdf/certification.js';
+import { checkSignaturesKept, signedFields } from '../device/documents/signatures-kept.js';
 
 /**
  * `npm run bench:documents`: stamp + seal time for one expert on a generated 96-page report with
  * 3 places per page (p50 over repeated runs), the same for 500 pages, and five experts signing
  * the 96-page report in turn; output sizes and the process's peak RSS. Prints one JSON object.
  * Targets (issue 5): 96 pages p50 <= 150 ms; 500 pages <= 1 s and peak RSS <= 300 MB.
+ * `checks`: median ms of each input/output check on the 96-page case, already inside the
+ * figures above (issue 16; one key per check: docMdp, signaturesKept for an unsigned input as in
+ * oneExpert96, signaturesKeptAfter4 for the fifth expert with four earlier signatures).
  */
+const CHECK_RUNS = 21;
 const RUNS_96 = 15;
 const RUNS_500 = 5;
 const WARMUP = 3;
@@ -70,6 +77,38 @@ async function series(pages: number, runs: number, signer: SignerPem, png: Buffe
   };
 }
 
+/** Median ms of `fn` over CHECK_RUNS runs (after one warm-up). */
+async function timeCheck(fn: () => unknown): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < CHECK_RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return Math.round(median(times) * 1000) / 1000;
+}
+
+/** The cost of each check of issue 16 on the 96-page report: unsigned input, and after four experts. */
+async function checks(
+  unsigned: { input: Uint8Array; output: Uint8Array },
+  signed: { input: Uint8Array; output: Uint8Array },
+) {
+  const keptCost = async (pair: { input: Uint8Array; output: Uint8Array }) => {
+    const before = await loadForUpdate(pair.input, 100e6);
+    const after = await loadForUpdate(pair.output, 100e6);
+    return timeCheck(() =>
+      checkSignaturesKept(pair.input, pair.output, { before: signedFields(before), after: signedFields(after) }),
+    );
+  };
+  const doc = await loadForUpdate(signed.input, 100e6);
+  return {
+    docMdp: await timeCheck(() => checkNotCertified(doc)),
+    signaturesKept: await keptCost(unsigned),
+    signaturesKeptAfter4: await keptCost(signed),
+  };
+}
+
 async function main(): Promise<void> {
   const keys = await generateKeyPair();
   const signer = {
@@ -89,12 +128,18 @@ async function main(): Promise<void> {
   const startBytes = pdf.length;
   const perExpert: number[] = [];
   const perExpertCpu: number[] = [];
+  const revisions: Uint8Array[] = [pdf];
   for (const [row, seat] of SEATS.entries()) {
     const { ms, cpuMs, out } = await timeOne(pdf, 96, seat, row, signer, png);
     perExpert.push(round(ms));
     perExpertCpu.push(round(cpuMs));
     pdf = out;
+    revisions.push(out);
   }
+  const checkCosts = await checks(
+    { input: revisions[0] as Uint8Array, output: revisions[1] as Uint8Array },
+    { input: revisions[4] as Uint8Array, output: revisions[5] as Uint8Array },
+  );
   const report = verifyPdf(pdf);
   console.log(
     JSON.stringify({
@@ -120,6 +165,7 @@ async function main(): Promise<void> {
         signaturesIntact: report.signatures.filter((s) => s.intact).length,
         verifyOk: report.ok,
       },
+      checks: checkCosts,
       peakRssMb: round(process.resourceUsage().maxRSS / 1024),
       peakRssAfter500Mb: round(rssAfter500),
       targetPeakRssMb: 300,
