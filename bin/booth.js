@@ -21,9 +21,12 @@ function newestMtime(dir) {
   }
   return newest;
 }
+// Not for help or the version: the scan is most of their start-up time (~100 ms) and they run no booth code.
+const [first] = process.argv.slice(2);
+const justHelp = !first || ['--help', '-h', 'help', '--version'].includes(first);
 const sources = join(root, 'device');
 const buildInfo = join(root, 'dist', '.tsbuildinfo');
-if (existsSync(sources) && existsSync(buildInfo) && newestMtime(sources) > statSync(buildInfo).mtimeMs) {
+if (!justHelp && existsSync(sources) && existsSync(buildInfo) && newestMtime(sources) > statSync(buildInfo).mtimeMs) {
   process.stderr.write('booth: warning: sources changed since the last build; run `npm run build`\n');
 }
 

@@ -1,6 +1,6 @@
 import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
 import { BoothError } from '../../protocol/errors.js';
-import { verifyPdf, type SignatureReport } from '../../protocol/pdf/verify.js';
+import { signatureByteRanges } from '../../protocol/pdf/verify.js';
 
 /**
  * The last check before a result leaves the documents feature: every signature that verifies in
@@ -52,29 +52,31 @@ export interface FormFields {
   after: Map<string, string>;
 }
 
-function lost(what: string, s: SignatureReport, why: string): BoothError {
+function lost(what: string, byteRange: readonly number[], why: string): BoothError {
   return new BoothError(
     'BOOTH_ERR_PDF_SIGNATURE_LOST',
     `pdf: the earlier signature ${what} would not survive stamping (${why}); nothing was written`,
-    { field: what, byteRange: s.byteRange },
+    { field: what, byteRange },
   );
 }
 
-/** Throws BOOTH_ERR_PDF_SIGNATURE_LOST unless every signature intact in `input` is intact in `output`. */
+/**
+ * Throws BOOTH_ERR_PDF_SIGNATURE_LOST unless every signature of `input` survives in `output`.
+ * A signature's verification depends only on the bytes 0 .. end of its ByteRange (the range, the
+ * CMS in its gap, the covered bytes), so when those bytes are the same in the output every
+ * signature that verifies in the input verifies there too, and one that does not was not ours to
+ * break either: byte equality is the whole check, without repeating the crypto (verify.ts).
+ * A range running past the input's end cannot verify in it and is skipped.
+ */
 export function checkSignaturesKept(input: Uint8Array, output: Uint8Array, form?: FormFields): void {
-  const intact = verifyPdf(input).signatures.filter((s) => s.intact);
-  if (intact.length === 0) return;
-  const after = new Map(verifyPdf(output).signatures.map((s) => [rangeKey(s.byteRange), s]));
-  for (const s of intact) {
-    const key = rangeKey(s.byteRange);
-    const what = form?.before.get(key) ?? `#${s.index} (bytes 0-${s.revisionEnd})`;
-    const signedBytesKept =
-      output.length >= s.revisionEnd &&
-      Buffer.compare(output.subarray(0, s.revisionEnd), input.subarray(0, s.revisionEnd)) === 0;
-    if (!signedBytesKept) throw lost(what, s, 'the bytes it signed are not kept as they were');
-    const again = after.get(key);
-    if (!again?.intact) throw lost(what, s, 'it no longer verifies');
+  signatureByteRanges(input).forEach((br, i) => {
+    const end = br[2] + br[3];
+    if (end > input.length) return;
+    const key = rangeKey(br);
+    const what = form?.before.get(key) ?? `#${i + 1} (bytes 0-${end})`;
+    const kept = output.length >= end && Buffer.compare(output.subarray(0, end), input.subarray(0, end)) === 0;
+    if (!kept) throw lost(what, br, 'the bytes it signed are not kept as they were, so it would no longer verify');
     if (form?.before.has(key) && !form.after.has(key))
-      throw lost(what, s, 'its field is no longer in /AcroForm /Fields, where viewers list signatures');
-  }
+      throw lost(what, br, 'its field is no longer in /AcroForm /Fields, where viewers list signatures');
+  });
 }

@@ -124,18 +124,31 @@ function reportOne(bytes: Uint8Array, text: string, match: RegExpExecArray, inde
   };
 }
 
-export function verifyPdf(input: Uint8Array): VerifyReport {
-  const bytes = input;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+/** Each signature dictionary's /ByteRange match, in file order, once per distinct range. */
+function signatureMatches(text: string): RegExpExecArray[] {
   const seen = new Set<string>();
-  const signatures: SignatureReport[] = [];
+  const out: RegExpExecArray[] = [];
   for (const match of text.matchAll(BYTE_RANGE)) {
     const key = match.slice(1, 5).join(' ');
     // The same signature dictionary may be repeated by a later rewrite: report it once.
     if (seen.has(key)) continue;
     seen.add(key);
-    signatures.push(reportOne(bytes, text, match as RegExpExecArray, signatures.length + 1));
+    out.push(match as RegExpExecArray);
   }
+  return out;
+}
+
+/** The ByteRange of every signature verifyPdf would report, without checking any: cheap (no crypto). */
+export function signatureByteRanges(bytes: Uint8Array): [number, number, number, number][] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return signatureMatches(text).map((m) => [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number]);
+}
+
+export function verifyPdf(input: Uint8Array): VerifyReport {
+  const bytes = input;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  const signatures: SignatureReport[] = [];
+  for (const match of signatureMatches(text)) signatures.push(reportOne(bytes, text, match, signatures.length + 1));
   signatures.sort((x, y) => x.revisionEnd - y.revisionEnd);
   const lastIntactEnd = Math.max(0, ...signatures.filter((s) => s.intact).map((s) => s.revisionEnd));
   const tailSigned = lastIntactEnd === bytes.length;

@@ -64,7 +64,8 @@ beforeAll(async () => {
   ];
 });
 
-describe('booth CLI promises', () => {
+// Each test spawns the booth (node start-up, a few modules): generous on a loaded shared machine.
+describe('booth CLI promises', { timeout: 120_000 }, () => {
   it('--json prints JSON for a missing input file (stamp and verify) and an unknown command', () => {
     const stamp = booth(['stamp', '--pdf', 'no-such.pdf', '--out', 'o.pdf', ...common]);
     expect(stamp.code).toBe(1);
