@@ -36,13 +36,20 @@ async function inputChecks(png: Buffer, signed: Uint8Array) {
   const seat = median(times.seat);
   return { p50Ms: round(image + name + seat), imageMs: round(image), nameMs: round(name), seatMs: round(seat, 100) };
 }
+import { loadForUpdate } from '../device/documents/pdf-input.js';
+import { checkNotCertified } from '../protocol/pdf/certification.js';
+import { checkSignaturesKept, signedFields } from '../device/documents/signatures-kept.js';
 
 /**
  * `npm run bench:documents`: stamp + seal time for one expert on a generated 96-page report with
  * 3 places per page (p50 over repeated runs), the same for 500 pages, and five experts signing
  * the 96-page report in turn; output sizes and the process's peak RSS. Prints one JSON object.
  * Targets (issue 5): 96 pages p50 <= 150 ms; 500 pages <= 1 s and peak RSS <= 300 MB.
+ * `checks`: median ms of each input/output check on the 96-page case, already inside the
+ * figures above (issue 16; one key per check: docMdp, signaturesKept for an unsigned input as in
+ * oneExpert96, signaturesKeptAfter4 for the fifth expert with four earlier signatures).
  */
+const CHECK_RUNS = 21;
 const RUNS_96 = 15;
 const RUNS_500 = 5;
 const WARMUP = 3;
@@ -119,6 +126,38 @@ async function xrefCheckP50(pdf: Uint8Array): Promise<number> {
   return round(median(times));
 }
 
+/** Median ms of `fn` over CHECK_RUNS runs (after one warm-up). */
+async function timeCheck(fn: () => unknown): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < CHECK_RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return Math.round(median(times) * 1000) / 1000;
+}
+
+/** The cost of each check of issue 16 on the 96-page report: unsigned input, and after four experts. */
+async function checks(
+  unsigned: { input: Uint8Array; output: Uint8Array },
+  signed: { input: Uint8Array; output: Uint8Array },
+) {
+  const keptCost = async (pair: { input: Uint8Array; output: Uint8Array }) => {
+    const before = await loadForUpdate(pair.input, 100e6);
+    const after = await loadForUpdate(pair.output, 100e6);
+    return timeCheck(() =>
+      checkSignaturesKept(pair.input, pair.output, { before: signedFields(before), after: signedFields(after) }),
+    );
+  };
+  const doc = await loadForUpdate(signed.input, 100e6);
+  return {
+    docMdp: await timeCheck(() => checkNotCertified(doc)),
+    signaturesKept: await keptCost(unsigned),
+    signaturesKeptAfter4: await keptCost(signed),
+  };
+}
+
 async function main(): Promise<void> {
   const keys = await generateKeyPair();
   const signer = {
@@ -138,15 +177,21 @@ async function main(): Promise<void> {
   const startBytes = pdf.length;
   const perExpert: number[] = [];
   const perExpertCpu: number[] = [];
+  const revisions: Uint8Array[] = [pdf];
   for (const [row, seat] of SEATS.entries()) {
     const { ms, cpuMs, out } = await timeOne(pdf, 96, seat, row, signer, png);
     perExpert.push(round(ms));
     perExpertCpu.push(round(cpuMs));
     pdf = out;
+    revisions.push(out);
   }
-  const report = verifyPdf(pdf);
-  // Taken before the xref timing below, so that the figures of issue 5 stay comparable.
+  // Taken before the check timings below, so that the figures of issue 5 stay comparable.
   const peakRssMb = round(process.resourceUsage().maxRSS / 1024);
+  const checkCosts = await checks(
+    { input: revisions[0] as Uint8Array, output: revisions[1] as Uint8Array },
+    { input: revisions[4] as Uint8Array, output: revisions[5] as Uint8Array },
+  );
+  const report = verifyPdf(pdf);
   const xref = {
     p50Ms96Pages: await xrefCheckP50(await makeReport(96)),
     p50Ms96PagesFiveRevisions: await xrefCheckP50(pdf),
@@ -179,7 +224,8 @@ async function main(): Promise<void> {
       peakRssMb,
       peakRssAfter500Mb: round(rssAfter500),
       targetPeakRssMb: 300,
-      checks: { xref, inputs },
+      // Median ms of each check of issue 16 (each also runs inside every stamp timed above).
+      checks: { ...checkCosts, xref, inputs },
     }),
   );
 }

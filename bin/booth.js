@@ -21,11 +21,22 @@ function newestMtime(dir) {
   }
   return newest;
 }
+// Not for help or the version: the scan is most of their start-up time (~100 ms) and they run no booth code.
+const [first] = process.argv.slice(2);
+const justHelp = !first || ['--help', '-h', 'help', '--version'].includes(first);
 const sources = join(root, 'device');
 const buildInfo = join(root, 'dist', '.tsbuildinfo');
-if (existsSync(sources) && existsSync(buildInfo) && newestMtime(sources) > statSync(buildInfo).mtimeMs) {
+if (!justHelp && existsSync(sources) && existsSync(buildInfo) && newestMtime(sources) > statSync(buildInfo).mtimeMs) {
   process.stderr.write('booth: warning: sources changed since the last build; run `npm run build`\n');
 }
+
+// `booth verify X.pdf | head -1`: the reader has gone, so there is nobody left to tell; end
+// quietly (exit 0) as Unix tools do, instead of a stack trace for EPIPE.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
 
 const { main } = await import(new URL(`file://${entry}`).href);
 const code = await main(process.argv.slice(2));

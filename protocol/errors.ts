@@ -76,6 +76,11 @@ export const ERROR_CODES = {
   // issue 14: camera-stream
   BOOTH_ERR_CAMERA_UNPLUGGED: { status: 503, key: 'error.camera.unplugged' },
   BOOTH_ERR_CAMERA_ENDED: { status: 503, key: 'error.camera.ended' },
+  // issue 16: pdf-sigs
+  /** A certified PDF (DocMDP P=1, 2 or 3): stamping changes page content, which no P allows. */
+  BOOTH_ERR_PDF_CERTIFIED: { status: 422, key: 'error.pdf.certified' },
+  /** Stamping would lose or invalidate a signature that verifies in the input: nothing written. */
+  BOOTH_ERR_PDF_SIGNATURE_LOST: { status: 422, key: 'error.pdf.signatureLost' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, resolveConfigSource, type ConfigOverrides } from '../config/load.js';
 import { isBoothError } from '../../protocol/errors.js';
 import type { BoothConfig } from '../config/schema.js';
-import { EXIT } from './command.js';
+import { EXIT, UsageError } from './command.js';
 
 /** Options every booth-running command takes. */
 export const configOptions = {
@@ -14,7 +14,7 @@ export const configOptions = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export function parseWith<O extends ParseArgsConfig['options']>(argv: string[], options: O, allowPositionals = false) {
   try {

@@ -10,7 +10,7 @@ import { BoothError, isBoothError } from '../../protocol/errors.js';
 import { keyId } from '../../protocol/session/keys.js';
 import type { BoothConfig } from '../config/schema.js';
 import { escrowKeyPath, loadEscrowKey } from '../documents/escrow-key.js';
-import { parsePlaces, stampAndSeal, writePdfDurable, type Action } from '../documents/index.js';
+import { checkOutputPath, parsePlaces, stampAndSeal, writePdfDurable, type Action } from '../documents/index.js';
 
 /**
  * `booth stamp`: one expert's action on one PDF from the command line, the same path the visit
@@ -74,6 +74,8 @@ export const stampCommand: Command = {
     if ('exit' in loaded) return loaded.exit;
     const { config } = loaded;
     try {
+      // A bad --out (the input, a directory) is refused before any work, not after sealing.
+      if (action !== 'refuse' && out) await checkOutputPath(out, pdfPath);
       const signer =
         values.key && values.cert
           ? { keyPem: await readFile(values.key, 'utf8'), certPem: await readFile(values.cert, 'utf8') }

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { rgb, type PDFFont, type PDFPage } from '@cantoo/pdf-lib';
 import { compileValidator } from '../../protocol/validate.js';
 import { loadForUpdate } from './pdf-input.js';
+import { checkSignaturesKept, signedFields } from './signatures-kept.js';
 import { embedStampFont } from './stamp.js';
 import { fieldNameFor, sealIncrement } from './seal.js';
 import { expertName } from './names.js';
@@ -87,6 +88,7 @@ export async function appendCompletionPage(req: CompletionRequest): Promise<Comp
   await checkRenderable(allText, 'completion');
   const before = createHash('sha256').update(req.pdf).digest('hex');
   const doc = await loadForUpdate(req.pdf, opts.maxPdfBytes);
+  const signedBefore = signedFields(doc);
   const font = await embedStampFont(doc, [req.project, ...labels.map((e) => e.name)]);
   const page = doc.addPage(A4);
   const pageNumber = doc.getPageCount();
@@ -141,6 +143,7 @@ export async function appendCompletionPage(req: CompletionRequest): Promise<Comp
     reserveBytes: opts.signatureReserveBytes,
     timestamp: timestampFrom(opts),
   });
+  checkSignaturesKept(req.pdf, pdf, { before: signedBefore, after: signedFields(doc) });
   return {
     pdf,
     level,

@@ -19,6 +19,6 @@ export {
 export { verifyPdf, type VerifyReport, type SignatureReport } from '../../protocol/pdf/verify.js';
 export { parsePlaces, checkPlacesFit, type Place, type PlaceKind, type PlacesFile } from './places.js';
 export { placesFromForm, FIELD_NAME_PATTERN } from './form-places.js';
-export { writePdfDurable } from './output.js';
+export { writePdfDurable, checkOutputPath } from './output.js';
 export { documentsOptions, type DocumentsOptions } from './options.js';
 export type { SignerPem } from './cms.js';

@@ -1,6 +1,7 @@
-import { PDFArray, PDFDict, PDFName, PDFNumber, type PDFDocument } from '@cantoo/pdf-lib';
+import type { PDFDocument } from '@cantoo/pdf-lib';
 import { BoothError, isBoothError } from '../../protocol/errors.js';
 import { loadAsViewersRead } from '../../protocol/pdf/xref-check.js';
+import { checkNotCertified } from '../../protocol/pdf/certification.js';
 import type { PageBox } from './places.js';
 import { useFastChangeTracking } from './change-tracking.js';
 
@@ -70,24 +71,8 @@ export async function loadForUpdate(bytes: Uint8Array, maxBytes: number): Promis
   return doc;
 }
 
-/**
- * A certification signature with DocMDP permission 1 forbids any change: stamping would make
- * every viewer report the document as altered. Refuse before anything is written.
- */
-export function checkChangesAllowed(doc: PDFDocument): void {
-  const perms = doc.catalog.lookupMaybe(PDFName.of('Perms'), PDFDict);
-  const sig = perms?.lookupMaybe(PDFName.of('DocMDP'), PDFDict);
-  const refs = sig?.lookupMaybe(PDFName.of('Reference'), PDFArray);
-  for (let i = 0; refs && i < refs.size(); i++) {
-    const params = refs.lookupMaybe(i, PDFDict)?.lookupMaybe(PDFName.of('TransformParams'), PDFDict);
-    const p = params?.lookupMaybe(PDFName.of('P'), PDFNumber);
-    if (p?.asNumber() === 1)
-      throw new BoothError(
-        'BOOTH_ERR_PDF_INVALID',
-        'pdf: its certification signature allows no changes (DocMDP P=1); expected a document open for signing',
-      );
-  }
-}
+/** A certified document (DocMDP, any P) is refused: see protocol/pdf/certification.ts. */
+export const checkChangesAllowed = checkNotCertified;
 
 export function pageBoxes(doc: PDFDocument): PageBox[] {
   return doc.getPages().map((p) => {

@@ -14,13 +14,15 @@ import { checkRenderable } from './font.js';
 import { checkSignatureImage } from './signature-image.js';
 import { expertName } from './names.js';
 import { checkSeatNotStamped, type NewRevision } from './stamped-seats.js';
+import { checkSignaturesKept, signedFields } from './signatures-kept.js';
 import type { SignerPem } from './cms.js';
 
 /**
  * The documents API the visit workflow calls: one expert's action on one document. Sign and
  * dissent stamp every place of the expert's seat and seal the result as one new revision;
  * refuse changes nothing and returns the refusal for the record. Every check (PDF, places,
- * request) runs before any byte is produced; the caller writes the result (see output.ts).
+ * request) runs before any byte is produced, and the result is checked to keep every earlier
+ * signature (signatures-kept.ts) before it is returned; the caller writes it (see output.ts).
  */
 export const Action = Type.Union([Type.Literal('sign'), Type.Literal('dissent'), Type.Literal('refuse')]);
 export type Action = Static<typeof Action>;
@@ -124,6 +126,7 @@ export async function stampAndSeal(request: StampRequest): Promise<StampResult> 
   if (req.action !== 'refuse') await checkSignatureImage(req.signaturePng);
   const before = sha256(req.pdf);
   const doc = await loadForUpdate(req.pdf, opts.maxPdfBytes);
+  const signedBefore = signedFields(doc);
   const places = resolvePlaces(doc, req.places, req.seat);
   if (req.action === 'refuse') {
     const reasonCode = req.reason?.trim() || 'unspecified';
@@ -172,6 +175,7 @@ export async function stampAndSeal(request: StampRequest): Promise<StampResult> 
     reserveBytes: opts.signatureReserveBytes,
     timestamp: timestampFrom(opts),
   });
+  checkSignaturesKept(req.pdf, sealed.pdf, { before: signedBefore, after: signedFields(doc) });
   return {
     pdf: sealed.pdf,
     action: req.action,

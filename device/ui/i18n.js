@@ -121,6 +121,9 @@ window.KIOSK_TEXT = {
     // issue 14: camera-stream
     'error.camera.unplugged': '摄像头已断开，请联系工作人员',
     'error.camera.ended': '视频已播放完毕',
+    // issue 16: pdf-sigs
+    'error.pdf.certified': '该文件已被认证锁定，不允许签章，请联系工作人员',
+    'error.pdf.signatureLost': '签章会破坏文件中已有的签名，已停止，请联系工作人员',
   },
   en: {
     'lang.switch': '中文',
@@ -243,5 +246,8 @@ window.KIOSK_TEXT = {
     // issue 14: camera-stream
     'error.camera.unplugged': 'The camera is disconnected; please call staff',
     'error.camera.ended': 'The video has ended',
+    // issue 16: pdf-sigs
+    'error.pdf.certified': 'This document is certified against changes: ask staff',
+    'error.pdf.signatureLost': 'Stamping would break an earlier signature; stopped: ask staff',
   },
 };

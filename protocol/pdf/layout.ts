@@ -1,11 +1,12 @@
-import { PDFArray, PDFDict, PDFHexString, PDFName, PDFNumber, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
+import { PDFArray, PDFDict, PDFHexString, PDFName, PDFString, type PDFDocument } from '@cantoo/pdf-lib';
 import { BoothError, isBoothError } from '../errors.js';
 import { loadAsViewersRead } from './xref-check.js';
+import { checkNotCertified } from './certification.js';
 
 /**
  * What a published PDF must offer before a booth gets it, read the way the booth's documents
  * feature reads it (device/documents: pdf-input.ts, places.ts, form-places.ts): a PDF that
- * pdf-lib parses with pages, not encrypted, open to changes (no DocMDP P=1), its page boxes, and
+ * pdf-lib parses with pages, not encrypted, not certified (no DocMDP), its page boxes, and
  * its signature form fields `sig.<seat>[.<n>]`. The central server checks a plan with this so a
  * document that the booth would refuse at sealing (after the expert verified) is refused at
  * import instead. Pure: bytes in, facts out; failures are coded BoothErrors.
@@ -80,21 +81,6 @@ function signatureFields(doc: PDFDocument): FormSignatureField[] {
   return out;
 }
 
-function refusesChanges(doc: PDFDocument): boolean {
-  const sig = doc.catalog
-    .lookupMaybe(PDFName.of('Perms'), PDFDict)
-    ?.lookupMaybe(PDFName.of('DocMDP'), PDFDict)
-    ?.lookupMaybe(PDFName.of('Reference'), PDFArray);
-  for (let i = 0; sig && i < sig.size(); i++) {
-    const p = sig
-      .lookupMaybe(i, PDFDict)
-      ?.lookupMaybe(PDFName.of('TransformParams'), PDFDict)
-      ?.lookupMaybe(PDFName.of('P'), PDFNumber);
-    if (p?.asNumber() === 1) return true;
-  }
-  return false;
-}
-
 /** Parses a PDF as the booth will; BOOTH_ERR_PDF_INVALID / _ENCRYPTED saying why it is not usable. */
 export async function readPdfLayout(bytes: Uint8Array): Promise<PdfLayout> {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024)).toString('latin1');
@@ -121,8 +107,7 @@ export async function readPdfLayout(bytes: Uint8Array): Promise<PdfLayout> {
     throw new BoothError('BOOTH_ERR_PDF_INVALID', `the page tree is broken (${(err as Error).message})`);
   }
   if (pages.length === 0) throw new BoothError('BOOTH_ERR_PDF_INVALID', 'the PDF has no pages');
-  if (refusesChanges(doc))
-    throw new BoothError('BOOTH_ERR_PDF_INVALID', 'its certification signature allows no changes (DocMDP P=1)');
+  checkNotCertified(doc);
   return { pages, signatureFields: signatureFields(doc) };
 }
 

@@ -124,18 +124,50 @@ function reportOne(bytes: Uint8Array, text: string, match: RegExpExecArray, inde
   };
 }
 
-export function verifyPdf(input: Uint8Array): VerifyReport {
-  const bytes = input;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+/** Each signature dictionary's /ByteRange match, in file order, once per distinct range. */
+function signatureMatches(text: string): RegExpExecArray[] {
   const seen = new Set<string>();
-  const signatures: SignatureReport[] = [];
+  const out: RegExpExecArray[] = [];
   for (const match of text.matchAll(BYTE_RANGE)) {
     const key = match.slice(1, 5).join(' ');
     // The same signature dictionary may be repeated by a later rewrite: report it once.
     if (seen.has(key)) continue;
     seen.add(key);
-    signatures.push(reportOne(bytes, text, match as RegExpExecArray, signatures.length + 1));
+    out.push(match as RegExpExecArray);
   }
+  return out;
+}
+
+const BYTE_RANGE_KEY = Buffer.from('/ByteRange', 'latin1');
+const BYTE_RANGE_AT = /^\/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]/;
+/** Longest ByteRange text looked at (whitespace included); the regex above is not bounded either, so be generous. */
+const BYTE_RANGE_WINDOW = 4096;
+
+/**
+ * The ByteRange of every signature verifyPdf would report, without checking any and without
+ * turning the whole file into a string: cheap enough to run on every stamp.
+ */
+export function signatureByteRanges(bytes: Uint8Array): [number, number, number, number][] {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const seen = new Set<string>();
+  const out: [number, number, number, number][] = [];
+  for (let at = buf.indexOf(BYTE_RANGE_KEY); at >= 0; at = buf.indexOf(BYTE_RANGE_KEY, at + 1)) {
+    const m = BYTE_RANGE_AT.exec(buf.toString('latin1', at, Math.min(buf.length, at + BYTE_RANGE_WINDOW)));
+    if (!m) continue;
+    const br = [m[1], m[2], m[3], m[4]].map(Number) as [number, number, number, number];
+    const key = br.join(' ');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(br);
+  }
+  return out;
+}
+
+export function verifyPdf(input: Uint8Array): VerifyReport {
+  const bytes = input;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  const signatures: SignatureReport[] = [];
+  for (const match of signatureMatches(text)) signatures.push(reportOne(bytes, text, match, signatures.length + 1));
   signatures.sort((x, y) => x.revisionEnd - y.revisionEnd);
   const lastIntactEnd = Math.max(0, ...signatures.filter((s) => s.intact).map((s) => s.revisionEnd));
   const tailSigned = lastIntactEnd === bytes.length;

@@ -151,19 +151,33 @@ describe('bad input is refused before anything is produced', () => {
 });
 
 describe('documents the booth must not touch', () => {
-  it('refuses a document certified with "no changes allowed" (DocMDP P=1)', async () => {
+  /** The report certified with DocMDP permission `p` (no /P at all when undefined: the default, 2). */
+  async function certified(p: number | undefined): Promise<Uint8Array> {
     const { PDFDocument, PDFName } = await import('@cantoo/pdf-lib');
     const doc = await PDFDocument.load(report);
     const ctx = doc.context;
+    const params = p === undefined ? { V: '1.2' } : { P: p, V: '1.2' };
     const sig = ctx.obj({
       Type: 'Sig',
-      Reference: [ctx.obj({ Type: 'SigRef', TransformMethod: 'DocMDP', TransformParams: ctx.obj({ P: 1, V: '1.2' }) })],
+      Filter: 'Adobe.PPKLite',
+      SubFilter: 'ETSI.CAdES.detached',
+      Reference: [ctx.obj({ Type: 'SigRef', TransformMethod: 'DocMDP', TransformParams: ctx.obj(params) })],
     });
     doc.catalog.set(PDFName.of('Perms'), ctx.obj({ DocMDP: ctx.register(sig) }));
-    const certified = await doc.save();
-    const err = await stampAndSeal(request({ pdf: certified })).catch((e: unknown) => e);
-    expect(isBoothError(err, 'BOOTH_ERR_PDF_INVALID')).toBe(true);
-    expect((err as Error).message).toContain('DocMDP P=1');
+    return doc.save();
+  }
+
+  // Issue 16: P=2 (form filling and signing) and P=3 (also annotations) were stamped; no P allows
+  // new page content, so a viewer would report the certified document as altered.
+  it.each([1, 2, 3, undefined])('refuses a certified document (DocMDP P=%s), saying it is certified', async (p) => {
+    const shown = p ?? 2;
+    const err = await stampAndSeal(request({ pdf: await certified(p) })).catch((e: unknown) => e);
+    expect(isBoothError(err, 'BOOTH_ERR_PDF_CERTIFIED'), String(err)).toBe(true);
+    expect((err as Error).message).toContain('certified');
+    expect((err as Error).message).toContain(`P=${shown} does not allow page content changes`);
+    // The central server refuses it at plan import with the same code.
+    const { readPdfLayout } = await import('../../../protocol/pdf/layout.js');
+    expect(await codeOf(readPdfLayout(await certified(p)))).toBe('BOOTH_ERR_PDF_CERTIFIED');
   });
 
   it('refuses an unknown time zone in the options with a coded error', async () => {
