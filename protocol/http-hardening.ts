@@ -24,8 +24,13 @@ const bodyAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: false }));
 // Querystring and path parameters arrive as text: "?limit=5" must still be the integer 5.
 const urlAjv = addFormats(new Ajv({ ...ajvOptions, coerceTypes: true }));
 
-export const strictValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema as object);
+export const strictValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? bodyAjv : urlAjv;
+  // A schema with an $id (the unlock command) compiles once per ajv: a second app reuses it.
+  const id = (schema as { $id?: unknown }).$id;
+  const known = typeof id === 'string' ? ajv.getSchema(id) : undefined;
+  return known ?? ajv.compile(schema as object);
+};
 
 /**
  * True when `text` (JSON) nests arrays/objects deeper than `max`. One pass over the characters,
