@@ -156,6 +156,7 @@ export class Booth {
         logger,
         readiness: this,
         uiDir: hostPaths().uiDir,
+        allowedHosts: config.http.allowedHosts,
         plugins: [
           (app) =>
             kioskRoutes(app, { feature: visit, fixturesDir, maxPackageBytes: config.sync.channel.maxPackageBytes }),

@@ -81,6 +81,18 @@ export const ERROR_CODES = {
   BOOTH_ERR_PDF_CERTIFIED: { status: 422, key: 'error.pdf.certified' },
   /** Stamping would lose or invalidate a signature that verifies in the input: nothing written. */
   BOOTH_ERR_PDF_SIGNATURE_LOST: { status: 422, key: 'error.pdf.signatureLost' },
+  // issue 15: booth-http (kiosk and sync HTTP hardening)
+  /** A body field the route does not know: refused, never silently dropped. */
+  BOOTH_ERR_UNKNOWN_FIELD: { status: 400, key: 'error.input.unknownField' },
+  /** A body sent to a route that takes none. */
+  BOOTH_ERR_BODY_NOT_ALLOWED: { status: 400, key: 'error.input.bodyNotAllowed' },
+  /** JSON nested deeper than the listener accepts (protocol/http-hardening.ts MAX_JSON_DEPTH). */
+  BOOTH_ERR_BODY_TOO_DEEP: { status: 400, key: 'error.input.tooDeep' },
+  BOOTH_ERR_MEDIA_TYPE: { status: 415, key: 'error.input.mediaType' },
+  /** A Host header that is not one of the service's names (DNS rebinding). */
+  BOOTH_ERR_HOST_REFUSED: { status: 421, key: 'error.host.refused' },
+  /** A request from another origin (a cross-site page posting to the kiosk API). */
+  BOOTH_ERR_ORIGIN_REFUSED: { status: 403, key: 'error.origin.refused' },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync, 
 import type { SecureContextOptions } from 'node:tls';
 import { BoothError } from '../../protocol/errors.js';
 import { errorHandler } from '../../protocol/http-errors.js';
+import { TLS_SERVER_POLICY } from '../../protocol/tls-policy.js';
 import type { CentralContext } from '../context.js';
 import { installTlsRevocation, type TlsRevocation } from './tls-revocation.js';
 
@@ -28,7 +29,8 @@ export function boothTlsOptions(ctx: CentralContext): SecureContextOptions {
     key: ctx.keys.server.keyPem,
     cert: ctx.keys.server.certPem,
     ca: [ctx.keys.ca.certPem],
-    minVersion: 'TLSv1.2',
+    // TLS 1.2 with AEAD suites only, or 1.3 (protocol/tls-policy.ts).
+    ...TLS_SERVER_POLICY,
   };
 }
 

@@ -4,6 +4,7 @@ import { BoothError } from '../../protocol/errors.js';
 import { compileValidator, deepFreeze } from '../../protocol/validate.js';
 import { BoothConfigSchema, type BoothConfig, type HardwareKind } from './schema.js';
 import { hostPaths } from '../paths.js';
+import { isLoopbackHost } from '../../protocol/http-hardening.js';
 
 const validator = compileValidator(BoothConfigSchema, { defaults: true, code: 'BOOTH_ERR_CONFIG_INVALID' });
 
@@ -42,12 +43,23 @@ export function parseConfig(raw: unknown, label = 'config', overrides: ConfigOve
   }
   const config = validator.parse(copy, label);
   applyOverrides(config, overrides);
+  checkKioskHost(config, label);
   if (overrides.dataDir === undefined && config.dataDir === './.booth-data' && process.env.STATE_DIRECTORY) {
     // Under systemd, StateDirectory= gives the data directory unless the file names one.
     config.dataDir = process.env.STATE_DIRECTORY.split(':')[0] ?? config.dataDir;
   }
   config.dataDir = resolve(config.dataDir);
   return deepFreeze(config);
+}
+
+/** The kiosk API takes staff PINs: off loopback only when the config says so in as many words. */
+function checkKioskHost(config: BoothConfig, label: string): void {
+  if (config.http.allowNonLoopback || isLoopbackHost(config.http.host)) return;
+  throw new BoothError(
+    'BOOTH_ERR_CONFIG_INVALID',
+    `${label}: http.host ${config.http.host} is not a loopback address; set http.allowNonLoopback to true to listen there`,
+    { problems: [{ field: '/http/host', expected: 'a loopback address (or http.allowNonLoopback: true)' }] },
+  );
 }
 
 function applyOverrides(config: BoothConfig, o: ConfigOverrides): void {

@@ -7,6 +7,7 @@ import { StoreConfig } from './sections/store.js';
 import { SyncConfig } from './sections/sync.js';
 import { VisitConfig } from './sections/visit.js';
 import { TuningConfig } from './sections/tuning.js';
+import { HttpConfig } from './sections/http.js';
 
 /**
  * The booth's one configuration file (/etc/booth/booth.json). This schema validates it at start,
@@ -32,14 +33,7 @@ export const BoothConfigSchema = Type.Object(
       description:
         'state directory; under systemd $STATE_DIRECTORY (/var/lib/booth) wins when this is left at its default',
     }),
-    http: Type.Object(
-      {
-        host: Type.String({ default: '127.0.0.1', description: 'kiosk API and page listen here (loopback only)' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-        shutdownGraceMs: Type.Integer({ minimum: 100, maximum: 30_000, default: 4000 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
+    http: HttpConfig,
     log: Type.Object(
       {
         level: Type.Union(

@@ -5,6 +5,8 @@ import { createReadStream } from 'node:fs';
 import { stampFontPath } from '../documents/font.js';
 import type { Readable } from 'node:stream';
 import { BoothError, isBoothError } from '../../protocol/errors.js';
+import { refuseBody } from '../../protocol/http-hardening.js';
+import { UnlockCommandSchema } from '../../protocol/session/schema.js';
 import { FileSink, tooLarge } from '../session/file-sink.js';
 import type { KioskView } from '../core/visit/view.js';
 import type { VisitFeature } from '../visit/feature.js';
@@ -49,7 +51,11 @@ export async function kioskRoutes(app: FastifyInstance, opts: KioskRouteOptions)
     body: T | null,
     handler: (b: Static<T>) => KioskView | Promise<KioskView>,
   ) =>
-    app.post(path, { schema: { ...(body ? { body } : {}), ...view } }, async (req) => handler(req.body as Static<T>));
+    app.post(
+      path,
+      { schema: { ...(body ? { body } : {}), ...view }, ...(body ? {} : { onRequest: refuseBody }) },
+      async (req) => handler(req.body as Static<T>),
+    );
 
   app.get('/api/kiosk/state', { schema: view }, async () => svc().view());
   post('/api/kiosk/begin', null, () => svc().begin());
@@ -103,10 +109,14 @@ export async function kioskRoutes(app: FastifyInstance, opts: KioskRouteOptions)
 
   app.get('/api/kiosk/session', { schema: { response: { 200: SessionSummarySchema } } }, async () => summary(feature));
   await app.register(packageInstallRoute, { feature, maxBytes: opts.maxPackageBytes });
-  app.post('/api/kiosk/session/unlock', { schema: { response: { 200: SessionSummarySchema } } }, async (req) => {
-    await feature.unlock(req.body);
-    return summary(feature);
-  });
+  app.post(
+    '/api/kiosk/session/unlock',
+    { schema: { body: UnlockCommandSchema, response: { 200: SessionSummarySchema } } },
+    async (req) => {
+      await feature.unlock(req.body);
+      return summary(feature);
+    },
+  );
   app.post(
     '/api/kiosk/session/close',
     { schema: { body: StaffBody, response: { 200: Type.Object({ noShows: Type.Integer() }) } } },

@@ -80,7 +80,8 @@ export class SyncService implements Lifecycle {
         allowedClientNames: config.centralClientNames,
         ...(this.d.logger ? { logger: this.d.logger } : {}),
       });
-      this.pullAddress = await this.pullServer.listen({ host: config.pull.host, port: config.pull.port });
+      await this.pullServer.listen({ host: config.pull.host, port: config.pull.port });
+      this.pullAddress = boundAddress(this.pullServer);
     }
     if (config.push.url) {
       this.client = new PushClient(new URL(config.push.url), tls, config.push.requestTimeoutMs);
@@ -101,7 +102,7 @@ export class SyncService implements Lifecycle {
       });
       this.pushLoop.start();
     }
-    this.status = `on (${[this.pullAddress ? `pull ${this.pullAddress}` : '', this.client ? 'push' : ''].filter(Boolean).join(', ')})`;
+    this.status = `on (${[this.pullAddress ? describePull(this.pullAddress) : '', this.client ? 'push' : ''].filter(Boolean).join(', ')})`;
     this.checkAge();
   }
 
@@ -134,4 +135,21 @@ export class SyncService implements Lifecycle {
     this.d.bus.removeOwner(OWNER);
     this.d.store.ackSource = null;
   }
+}
+
+/**
+ * The address the pull API really listens on, as /readyz and the log show it. fastify's listen()
+ * answers with one local address (https://127.0.0.1:8443 for 0.0.0.0), which told an operator
+ * the pull API was on loopback only, out of the central server's reach, when it listened on
+ * every interface.
+ */
+export function boundAddress(server: FastifyInstance): string | null {
+  const a = server.server.address();
+  if (a === null || typeof a === 'string') return a;
+  return `https://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+}
+
+/** "pull https://0.0.0.0:8443 (all interfaces)": a wildcard address is named as such. */
+function describePull(address: string): string {
+  return /^https:\/\/(0\.0\.0\.0|\[::\]):/.test(address) ? `pull ${address} (all interfaces)` : `pull ${address}`;
 }

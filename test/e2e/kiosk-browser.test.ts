@@ -68,6 +68,18 @@ beforeAll(async () => {
   await page.evaluate('document.fonts.ready');
 }, 120_000);
 
+/**
+ * Polls a browser-side expression. Not page.waitForFunction: it compiles its predicate with eval
+ * in the page, which the kiosk's Content-Security-Policy (no 'unsafe-eval') refuses, as it should.
+ */
+async function waitInPage(expression: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > end) throw new Error(`timed out waiting in the page for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 afterAll(async () => {
   await browser?.close();
   await h?.stop();
@@ -77,7 +89,7 @@ afterAll(async () => {
 describe('the kiosk in Chromium', { timeout: 180_000 }, () => {
   it('a stranger is rejected, the expert retries and signs with dissent', async () => {
     await screen('idle');
-    await page.waitForFunction("!document.querySelector('#begin').disabled");
+    await waitInPage("!document.querySelector('#begin').disabled");
     expect(await page.textContent('section[data-for="idle"] h1')).toBe('评标专家签到与签名');
     await snap('idle');
 
@@ -91,7 +103,7 @@ describe('the kiosk in Chromium', { timeout: 180_000 }, () => {
     await page.click('#consent-yes');
     await screen('capture');
     await page.waitForSelector('body.paused', { timeout: 60_000 });
-    await page.waitForFunction("document.querySelector('#preview').naturalWidth > 0", undefined, { timeout: 60_000 });
+    await waitInPage("document.querySelector('#preview').naturalWidth > 0", 60_000);
     expect(await page.textContent('#prompt')).toBe('画面中有多个人，请其他人暂时离开');
     await snap('capture-two-faces');
 
@@ -117,7 +129,7 @@ describe('the kiosk in Chromium', { timeout: 180_000 }, () => {
     await screen('signing');
     // The simulated tablet replays a signature: wait for its ink on the canvas.
     // Browser-side code as a string: the test's TypeScript has no DOM types.
-    await page.waitForFunction(
+    await waitInPage(
       `(() => {
         const c = document.querySelector('#ink');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -125,8 +137,7 @@ describe('the kiosk in Chromium', { timeout: 180_000 }, () => {
         for (let i = 0; i < d.length; i += 4) if (d[i] < 100) dark++;
         return dark > 500;
       })()`,
-      undefined,
-      { timeout: 60_000 },
+      60_000,
     );
     await page.waitForTimeout(1500); // the rest of the replay
     await snap('signing');

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { HostName } from './http.js';
 
 /** Settings of the sync feature (device/sync/). Owned by that feature; every field has a default. */
 export const SyncConfig = Type.Object(
@@ -66,7 +67,11 @@ export const SyncConfig = Type.Object(
     pull: Type.Object(
       {
         enabled: Type.Boolean({ default: true }),
-        host: Type.String({ default: '0.0.0.0', description: 'the pull API listens here (mutual TLS only)' }),
+        host: Type.String({
+          ...HostName,
+          default: '0.0.0.0',
+          description: 'the pull API listens here (mutual TLS only; the central server must reach it)',
+        }),
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
         maxLimit: Type.Integer({ minimum: 1, maximum: 10_000, default: 1000 }),
       },

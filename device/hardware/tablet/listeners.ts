@@ -24,3 +24,17 @@ export class TabletListeners {
     this.state.clear();
   }
 }
+
+/**
+ * Lets go of a serial port stream: every listener goes, except one for 'error'. A port that is
+ * closing (or was unplugged) can still emit an error afterwards, an EIO from the last read for
+ * instance; an EventEmitter with no error listener throws it, which took the booth down on
+ * SIGTERM with exit 1. The kept listener only reports it.
+ */
+export function detachPort(
+  port: { removeAllListeners(): unknown; on(event: 'error', fn: (err: Error) => void): unknown },
+  report: (err: Error) => void = () => undefined,
+): void {
+  port.removeAllListeners();
+  port.on('error', report);
+}

@@ -2,6 +2,7 @@ import { SerialPortStream } from '@serialport/stream';
 import type { BindingInterface } from '@serialport/bindings-cpp';
 import { BoothError } from '../../../protocol/errors.js';
 import { SocatPair } from './socat.js';
+import { detachPort } from './listeners.js';
 import { encodeQuery } from '../../signature/protocol/isdv4-encode.js';
 
 export interface PtyTabletSimulatorOptions {
@@ -82,8 +83,10 @@ export class PtyTabletSimulator {
     this.streaming = false;
     const port = this.port;
     this.port = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-    port?.removeAllListeners();
+    if (port) {
+      detachPort(port); // a late EIO from the vanished pair must not throw
+      if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    }
     await this.pair.stop();
   }
 

@@ -3,7 +3,7 @@ import type { BindingInterface } from '@serialport/bindings-cpp';
 import type { AdapterInfo, Clock, Tablet, TabletChunk, TabletState } from '../../core/ports.js';
 import { BoothError } from '../../../protocol/errors.js';
 import { Backoff } from './backoff.js';
-import { TabletListeners } from './listeners.js';
+import { TabletListeners, detachPort } from './listeners.js';
 
 export interface SerialTabletOptions {
   path: string;
@@ -71,8 +71,11 @@ export class SerialTablet implements Tablet {
     this.reopenTimer = null;
     const port = this.port;
     this.port = null;
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
-    port?.removeAllListeners();
+    if (port) {
+      // The error listener stays while the port closes and after: a late EIO must not throw.
+      detachPort(port, this.lateError);
+      if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    }
     this.setState('closed', 'stopped');
   }
 
@@ -97,6 +100,10 @@ export class SerialTablet implements Tablet {
     await new Promise<void>((resolve, reject) => port.update({ baudRate }, (err) => (err ? reject(err) : resolve())));
   }
 
+  /** An error from a port already let go of (closing, closed, replaced): logged, never thrown. */
+  private readonly lateError = (err: Error): void =>
+    this.options.warn?.(`tablet ${this.options.path} (closed port): ${err.message}`);
+
   private setState(state: TabletState, detail?: string): void {
     if (state === this.currentState && state !== 'disconnected') return;
     this.currentState = state;
@@ -116,11 +123,12 @@ export class SerialTablet implements Tablet {
     try {
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     } catch (err) {
-      port.removeAllListeners();
+      detachPort(port, this.lateError);
       this.scheduleReopen(`open failed: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
     if (this.stopping) {
+      detachPort(port, this.lateError);
       port.close();
       return;
     }
@@ -130,7 +138,7 @@ export class SerialTablet implements Tablet {
     port.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
       if (this.port !== port) return;
       this.port = null;
-      port.removeAllListeners();
+      detachPort(port, this.lateError);
       if (this.stopping) return;
       this.scheduleReopen(err?.disconnected ? `disconnected: ${err.message}` : 'closed by the device');
     });

@@ -140,4 +140,31 @@ describe('SerialTablet over @serialport/binding-mock', () => {
     expect(port.isOpen).toBe(false);
     expect(t.state).toBe('closed');
   });
+
+  // issue 15: an EIO from the port while or after it closes must not throw (the booth exited 1 on SIGTERM).
+  it('keeps an error listener while and after stop closes the port: a late EIO is reported, not thrown', async () => {
+    const warnings: string[] = [];
+    const t = tablet(undefined, undefined, (m) => warnings.push(m));
+    await t.start();
+    const stream = (t as unknown as { port: NodeJS.EventEmitter }).port;
+    const eio = () => Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    const stopping = t.stop();
+    expect(() => stream.emit('error', eio())).not.toThrow();
+    await stopping;
+    expect(() => stream.emit('error', eio())).not.toThrow();
+    expect(t.state).toBe('closed');
+    expect(warnings.filter((w) => w.includes('EIO'))).toHaveLength(2);
+  });
+
+  it('keeps an error listener on a port the device closed (unplugged): a late EIO is not thrown', async () => {
+    const t = tablet();
+    open.push(t);
+    await t.start();
+    const stream = (t as unknown as { port: NodeJS.EventEmitter }).port;
+    const closed = new Promise<void>((resolve) => t.onState((s) => s === 'disconnected' && resolve()));
+    // The port closes under the tablet (as on an unplug): the adapter lets go of it and retries.
+    (stream as unknown as { close(cb: () => void): void }).close(() => undefined);
+    await closed;
+    expect(() => stream.emit('error', Object.assign(new Error('EIO'), { code: 'EIO' }))).not.toThrow();
+  });
 });
