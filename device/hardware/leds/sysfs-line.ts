@@ -65,7 +65,10 @@ export class SysfsGpioLine implements GpioLine {
         } catch (err) {
           // EBUSY: already exported (by us in an earlier run, or by another process).
           if ((err as NodeJS.ErrnoException).code !== 'EBUSY') {
-            throw new BoothError('BOOTH_ERR_LEDS_UNAVAILABLE', `cannot export GPIO ${number}: ${(err as Error).message}`);
+            throw new BoothError(
+              'BOOTH_ERR_LEDS_UNAVAILABLE',
+              `cannot export GPIO ${number}: ${(err as Error).message}`,
+            );
           }
         }
       }

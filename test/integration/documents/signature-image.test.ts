@@ -10,7 +10,7 @@ import {
 import { renderPng } from '../../../device/signature/render/png.js';
 import { signatureSettings } from '../../../device/signature/settings.js';
 import { demoSignature } from '../../unit/signature/builders.js';
-import type { BoothError} from '../../../protocol/errors.js';
+import type { BoothError } from '../../../protocol/errors.js';
 import { isBoothError } from '../../../protocol/errors.js';
 import { makeSigner } from './helpers.js';
 

@@ -23,7 +23,12 @@ async function tarball(dir: string, name: string, files: Record<string, string>)
   }
   const file = join(dir, `${name}.tgz`);
   await run('tar', ['-czf', file, '-C', src, 'package']);
-  return { file, sha512: createHash('sha512').update(await readFile(file)).digest('base64') };
+  return {
+    file,
+    sha512: createHash('sha512')
+      .update(await readFile(file))
+      .digest('base64'),
+  };
 }
 
 /** A stand-in for the Node binary: answers --version, and runs npm-cli.js --version like node would. */
