@@ -2,7 +2,7 @@ import { readFile, rename, copyFile } from 'node:fs/promises';
 import { BoothError } from '../../protocol/errors.js';
 
 /**
- * The node types a technician's flow may use (issue 15, docs/decisions.md D-booth-tuning-1).
+ * The node types a technician's flow may use (issue 15, docs/decisions.md D18).
  * Node-RED runs inside the booth process, so any node that runs code, touches files or opens
  * connections would hold the booth's privileges: the function node escapes its vm, exec and
  * file read booth.key.pem, http request / tcp / udp / websocket / mqtt reach the kiosk API
