@@ -1,4 +1,6 @@
 import type { Box, EyeState, FivePoints, HeadPose } from './types.js';
+import { compileValidator } from '../../protocol/validate.js';
+import { FaceChallengeConfig } from '../config/sections/face.js';
 
 /**
  * Liveness decisions over frame sequences (pure; time comes in with each observation).
@@ -95,22 +97,15 @@ export interface ChallengeRule {
   livenessMin: number;
 }
 
-/** Defaults of face.challenge (device/config/sections/face.ts): keep the two equal. */
-export const CHALLENGE_DEFAULTS: ChallengeRule = {
-  windowMs: 4000,
-  maxGapMs: 400,
-  minFrames: 3,
-  turnYaw: 15,
-  turnMaxMs: 2500,
-  turnNoseShift: 0.1,
-  blinkMaxMs: 500,
-  eyeClosedBelow: 0.3,
-  eyeOpenAbove: 0.7,
-  stillShift: 0.08,
-  stillScale: 0.08,
-  stillPoseDeg: 8,
-  livenessMin: 0.5,
-};
+/** The defaults of face.challenge's rule, read from the config schema (one source of truth). */
+const {
+  kinds: _kinds,
+  sameSessionThreshold: _same,
+  ...challengeDefaults
+} = compileValidator(FaceChallengeConfig, {
+  defaults: true,
+}).parse({}, 'face.challenge defaults');
+export const CHALLENGE_DEFAULTS: ChallengeRule = challengeDefaults;
 
 /** What the engine saw in one frame of the challenge. */
 export interface ChallengeObservation {

@@ -120,7 +120,8 @@ export const FaceChallengeConfig = obj({
     default: ['blink', 'turn-left', 'turn-right'],
     description: 'the booth picks one at random per challenge',
   }),
-  // Defaults: CHALLENGE_DEFAULTS in device/face/liveness.ts (keep equal); sources in docs/face.md.
+  // The challenge rule's defaults (CHALLENGE_DEFAULTS in device/face/liveness.ts are read from
+  // here); their sources in docs/face.md.
   windowMs: Type.Integer({
     minimum: 500,
     maximum: 30_000,
