@@ -6,6 +6,8 @@ import { compileValidator } from '../../../protocol/validate.js';
 import { FaceConfig, type FaceSettings } from '../../../device/config/sections/face.js';
 import { FaceEngine } from '../../../device/face/engine.js';
 import { hostPaths } from '../../../device/paths.js';
+import { main } from '../../../device/cli/main.js';
+import { vi } from 'vitest';
 
 /** The shared dataset sits beside the repository (CI clones it as ../shared). */
 export const FACES = resolve(fileURLToPath(new URL('../../..', import.meta.url)), '../shared/datasets/faces');
@@ -39,4 +41,24 @@ export async function modelsDirWithTampered(tampered: string): Promise<string> {
   bytes[bytes.length - 100] = (bytes[bytes.length - 100]! + 1) % 256; // one byte changed
   await writeFile(join(dir, `fr_${tampered}.onnx`), bytes);
   return dir;
+}
+
+/** Runs `booth ...` in-process and returns the exit code and what it printed. */
+export async function booth(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    err += String(chunk);
+    return true;
+  });
+  try {
+    return { code: await main(argv), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
 }
