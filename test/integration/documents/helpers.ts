@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createSelfSignedCertificate, generateKeyPair } from '../../../protocol/crypto/x509.js';
 import type { SignerPem } from '../../../device/documents/index.js';
 import { expect } from 'vitest';
+import { isBoothError, type BoothError } from '../../../protocol/errors.js';
 import {
   PDFArray,
   PDFDict,
@@ -130,4 +131,15 @@ export function attachments(doc: PDFDocument): Map<string, Buffer> {
     out.set(name.decodeText(), Buffer.from(decodePDFRawStream(stream).decode()));
   }
   return out;
+}
+
+/** The BoothError a promise rejects with; any other outcome fails the test. */
+export async function failure(p: Promise<unknown>): Promise<BoothError> {
+  try {
+    await p;
+  } catch (err) {
+    if (isBoothError(err)) return err;
+    throw err;
+  }
+  throw new Error('expected a BoothError, got success');
 }

@@ -12,10 +12,9 @@ import {
   type StampRequest,
 } from '../../../device/documents/index.js';
 import { stampedSeats } from '../../../device/documents/stamped-seats.js';
-import { isBoothError, type BoothError } from '../../../protocol/errors.js';
 import { compileValidator } from '../../../protocol/validate.js';
 import { IdentityPartSchema } from '../../../protocol/session/schema.js';
-import { attachments, makeSigner, scratch, tool, writeTemp } from './helpers.js';
+import { attachments, failure, makeSigner, scratch, tool, writeTemp } from './helpers.js';
 
 /**
  * Issue 16: names printed under stamps are one trimmed line of visible text, and a seat already
@@ -43,16 +42,6 @@ const request = (over: Partial<StampRequest> = {}): StampRequest => ({
   now: new Date('2026-11-26T02:30:00Z'),
   ...over,
 });
-
-async function failure(p: Promise<unknown>): Promise<BoothError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isBoothError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a BoothError, got success');
-}
 
 describe('expert names', () => {
   it.each([

@@ -10,9 +10,7 @@ import {
 import { renderPng } from '../../../device/signature/render/png.js';
 import { signatureSettings } from '../../../device/signature/settings.js';
 import { demoSignature } from '../../unit/signature/builders.js';
-import type { BoothError } from '../../../protocol/errors.js';
-import { isBoothError } from '../../../protocol/errors.js';
-import { makeSigner } from './helpers.js';
+import { failure, makeSigner } from './helpers.js';
 
 /**
  * Issue 16: the signature image is checked before pdf-lib decodes it. A 76 KB PNG announcing
@@ -39,16 +37,6 @@ const request = (signaturePng: Uint8Array): StampRequest => ({
   signer,
   now: new Date('2026-11-26T02:30:00Z'),
 });
-
-async function failure(p: Promise<unknown>): Promise<BoothError> {
-  try {
-    await p;
-  } catch (err) {
-    if (isBoothError(err)) return err;
-    throw err;
-  }
-  throw new Error('expected a BoothError, got success');
-}
 
 function chunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
