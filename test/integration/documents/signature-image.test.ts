@@ -1,6 +1,6 @@
-import { crc32, deflateSync, createDeflate } from 'node:zlib';
+import { deflateSync, createDeflate } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeReport, makeSignaturePng, placesFor } from '../../../bench/documents-samples.js';
+import { makeReport, makeSignaturePng, placesFor, pngChunk } from '../../../bench/documents-samples.js';
 import { stampAndSeal, type SignerPem, type StampRequest } from '../../../device/documents/index.js';
 import {
   checkSignatureImage,
@@ -38,15 +38,6 @@ const request = (signaturePng: Uint8Array): StampRequest => ({
   now: new Date('2026-11-26T02:30:00Z'),
 });
 
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
 function png(width: number, height: number, colorType: number, bitDepth: number, idat: Buffer, extra: Buffer[] = []) {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
@@ -55,10 +46,10 @@ function png(width: number, height: number, colorType: number, bitDepth: number,
   ihdr[9] = colorType;
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
+    pngChunk('IHDR', ihdr),
     ...extra,
-    chunk('IDAT', idat),
-    chunk('IEND', Buffer.alloc(0)),
+    pngChunk('IDAT', idat),
+    pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
@@ -114,7 +105,7 @@ describe('signature image gate', () => {
   });
 
   it('compressed text and animation chunks are refused', async () => {
-    const actl = chunk('acTL', Buffer.from([0, 0, 0, 1000, 0, 0, 0, 0]));
+    const actl = pngChunk('acTL', Buffer.from([0, 0, 0, 1000, 0, 0, 0, 0]));
     const sig = makeSignaturePng();
     const withActl = Buffer.concat([sig.subarray(0, 33), actl, sig.subarray(33)]);
     const err = await failure(stampAndSeal(request(withActl)));
