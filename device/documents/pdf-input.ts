@@ -67,12 +67,10 @@ export async function loadForUpdate(bytes: Uint8Array, maxBytes: number): Promis
     throw new BoothError('BOOTH_ERR_PDF_INVALID', `pdf: page tree is broken (${(err as Error).message})`);
   }
   if (count === 0) throw new BoothError('BOOTH_ERR_PDF_INVALID', 'pdf: expected at least one page');
-  checkChangesAllowed(doc);
+  // A certified document (DocMDP, any P) is refused: see protocol/pdf/certification.ts.
+  checkNotCertified(doc);
   return doc;
 }
-
-/** A certified document (DocMDP, any P) is refused: see protocol/pdf/certification.ts. */
-export const checkChangesAllowed = checkNotCertified;
 
 export function pageBoxes(doc: PDFDocument): PageBox[] {
   return doc.getPages().map((p) => {
