@@ -23,6 +23,7 @@ import { ThreadInference } from './inference-thread.js';
 import { qualityReasons, type QualityReason } from './quality.js';
 import { lumaStats } from './raster.js';
 import { detectFaces, embedFace, eyeState, headPose, landmarks68, livenessScore } from './stages.js';
+import { screenPeak } from './screen-cue.js';
 import { makeTemplate, readTemplate, RECIPE, type ModelVersion, type Template } from './template.js';
 import type { Box, Detection, EyeState, FivePoints, HeadPose, RgbImage } from './types.js';
 
@@ -52,6 +53,8 @@ export interface FaceMeasures {
   brightness: number;
   /** Probability that the face is real (passive liveness, this frame); null for references. */
   liveness: number | null;
+  /** The screen-replay cue of this frame (screen-cue.ts); null for references or a small face. */
+  screen: number | null;
   eyes: EyeState | null;
   pose: HeadPose | null;
 }
@@ -80,7 +83,7 @@ export interface LightAnalysis {
   /** Several comparable faces: the frame counts for nobody. */
   severalFaces: boolean;
   /** `points`: the five points the challenge's turn and stillness rules measure (liveness.ts). */
-  face: { box: Box; points: FivePoints; eyes: EyeState; pose: HeadPose } | null;
+  face: { box: Box; points: FivePoints; eyes: EyeState; pose: HeadPose; screen: number | null } | null;
   ms: number;
 }
 
@@ -306,6 +309,7 @@ export class FaceEngine {
         sharpness: embedded.sharpness,
         brightness: face.mean,
         liveness,
+        screen: live ? screenPeak(img, chosen.box) : null,
         eyes,
         pose,
       },
@@ -342,7 +346,7 @@ export class FaceEngine {
     ]);
     return {
       ...base,
-      face: { box: chosen.box, points: fivePointsFrom68(points), eyes, pose },
+      face: { box: chosen.box, points: fivePointsFrom68(points), eyes, pose, screen: screenPeak(img, chosen.box) },
       ms: performance.now() - t0,
     };
   }
@@ -413,14 +417,14 @@ export function challengeObservation(a: FaceAnalysis, at: number): ChallengeObse
     face: one,
     ...(a.face?.eyes ? { eyes: a.face.eyes } : {}),
     ...(a.face?.pose ? { pose: a.face.pose } : {}),
-    ...(a.face ? { box: a.face.box, points: a.face.points, liveness: a.face.liveness } : {}),
+    ...(a.face ? { box: a.face.box, points: a.face.points, liveness: a.face.liveness, screen: a.face.screen } : {}),
   };
 }
 
 /** The challenge rule of the face settings. */
 export function challengeRule(s: FaceSettings): ChallengeRule {
   const { kinds: _kinds, sameSessionThreshold: _same, ...rule } = s.challenge;
-  return rule;
+  return { ...rule, screenPeakMax: s.liveness.screenPeakMax };
 }
 
 function notStarted(): BoothError {

@@ -1,6 +1,6 @@
 import type { Box, EyeState, FivePoints, HeadPose } from './types.js';
 import { compileValidator } from '../../protocol/validate.js';
-import { FaceChallengeConfig } from '../config/sections/face.js';
+import { FaceChallengeConfig, FaceLivenessConfig } from '../config/sections/face.js';
 
 /**
  * Liveness decisions over frame sequences (pure; time comes in with each observation).
@@ -23,6 +23,16 @@ export function median(values: readonly number[]): number {
 export interface PassiveRule {
   threshold: number;
   minFrames: number;
+}
+
+/**
+ * The screen-replay cue over frames (screen-cue.ts): the median of the frames' moiré peaks at
+ * most `max`. Frames without a value (a light path on an old engine, a small face) do not count;
+ * none at all is no evidence either way.
+ */
+export function screenLooksLive(values: readonly (number | null | undefined)[], max: number): boolean {
+  const known = values.filter((v): v is number => typeof v === 'number');
+  return known.length === 0 || median(known) <= max;
 }
 
 export interface PassiveVerdict {
@@ -95,6 +105,8 @@ export interface ChallengeRule {
   stillPoseDeg: number;
   /** Median passive "real" probability of the challenge sequence's frames (those that carry one). */
   livenessMin: number;
+  /** Median moiré peak of the sequence's frames at most this (face.liveness.screenPeakMax). */
+  screenPeakMax: number;
 }
 
 /** The defaults of face.challenge's rule, read from the config schema (one source of truth). */
@@ -105,7 +117,8 @@ const {
 } = compileValidator(FaceChallengeConfig, {
   defaults: true,
 }).parse({}, 'face.challenge defaults');
-export const CHALLENGE_DEFAULTS: ChallengeRule = challengeDefaults;
+const { screenPeakMax } = compileValidator(FaceLivenessConfig, { defaults: true }).parse({}, 'face.liveness defaults');
+export const CHALLENGE_DEFAULTS: ChallengeRule = { ...challengeDefaults, screenPeakMax };
 
 /** What the engine saw in one frame of the challenge. */
 export interface ChallengeObservation {
@@ -121,6 +134,8 @@ export interface ChallengeObservation {
   points?: FivePoints;
   /** Passive "real" probability of this frame, when the analysis ran the liveness model. */
   liveness?: number | null;
+  /** The screen-replay cue of this frame (screen-cue.ts), on the full and the light path. */
+  screen?: number | null;
 }
 
 export type ChallengeState = 'pending' | 'passed' | 'expired';
@@ -166,7 +181,8 @@ const complete = (o: ChallengeObservation): o is Seen => o.face && !!o.eyes && !
  * Turn: the nose moves against the eyes and mouth as on a 3-D head turning toward the asked
  * side (`turnNoseShift`, about 15 degrees), the head-pose yaw not saying the other side, and
  * comes back, out and back within `turnMaxMs`.
- * Both: the passive liveness median of the sequence's frames at least `livenessMin`. A frame
+ * Both: the passive liveness median of the sequence's frames at least `livenessMin`, their
+ * moiré median at most `screenPeakMax` (a screen replay of the asked action). A frame
  * without the matched face, with missing measures, or after a gap over `maxGapMs` restarts the
  * sequence; the challenge has failed once `windowMs` has passed since its first frame.
  */
@@ -208,8 +224,15 @@ export class Challenge {
   private looksLive(): boolean {
     const scores = this.frames.flatMap((f) => (typeof f.liveness === 'number' ? [f.liveness] : []));
     // A light analysis path without the liveness model: the passive decision before the
-    // challenge stands alone.
-    return scores.length === 0 || median(scores) >= this.rule.livenessMin;
+    // challenge stands alone. The screen cue is on both paths: a replay that showed the asked
+    // action still shows its moiré while doing it.
+    return (
+      (scores.length === 0 || median(scores) >= this.rule.livenessMin) &&
+      screenLooksLive(
+        this.frames.map((f) => f.screen),
+        this.rule.screenPeakMax,
+      )
+    );
   }
 
   private blinked(): boolean {

@@ -26,6 +26,7 @@ export const TUNABLE_KEYS = [
   // Liveness and the challenge: read by the face engine per frame.
   'face.liveness.threshold',
   'face.liveness.minFrames',
+  'face.liveness.screenPeakMax',
   'face.challenge.enabled',
   'face.challenge.kinds',
   'face.challenge.windowMs',

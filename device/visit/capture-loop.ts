@@ -1,7 +1,7 @@
-import { passiveVerdict, type ChallengeObservation } from '../face/liveness.js';
+import { passiveVerdict, screenLooksLive, type ChallengeObservation } from '../face/liveness.js';
 import type { Camera } from '../core/ports.js';
 import { toBoothError } from '../../protocol/errors.js';
-import type { FaceBox, FaceVerifier, FrameCheck, LivenessChallenge } from './ports.js';
+import type { FaceBox, FaceVerifier, FrameCheck, LivenessChallenge, LivenessRule } from './ports.js';
 
 /**
  * The camera side of a visit: grabs frames while capture is on, has each analysed, shows the
@@ -43,7 +43,7 @@ export interface CaptureLoopDeps {
   onError: (code: string, message: string) => void;
 }
 
-export function decide(usable: readonly FrameCheck[], liveness: { threshold: number; minFrames: number }): Decision {
+export function decide(usable: readonly FrameCheck[], liveness: LivenessRule): Decision {
   const refs = new Set(usable.map((c) => (c.match?.kind === 'match' ? c.match.ref : null)));
   const first = usable[0]?.match;
   if (refs.size !== 1 || first?.kind !== 'match') {
@@ -56,6 +56,14 @@ export function decide(usable: readonly FrameCheck[], liveness: { threshold: num
   const scores = usable.map((c) => c.liveness).filter((x): x is number => x !== null);
   const verdict = passiveVerdict(scores, { ...liveness, minFrames: Math.min(liveness.minFrames, usable.length) });
   if (scores.length > 0 && !verdict.live) return { kind: 'rejected', reason: 'not_live' };
+  // A screen replay the passive model took for a face still shows the screen's moiré.
+  if (
+    !screenLooksLive(
+      usable.map((c) => c.observation.screen),
+      liveness.screenPeakMax ?? Number.POSITIVE_INFINITY,
+    )
+  )
+    return { kind: 'rejected', reason: 'not_live' };
   const score = Math.min(...usable.map((c) => (c.match?.kind === 'match' ? c.match.score : 0)));
   return { kind: 'verified', ref: first.ref, score, liveness: scores.length > 0 ? verdict.score : null };
 }

@@ -1,7 +1,7 @@
 import { challengeObservation, type FaceEngine, type GalleryEntry } from '../face/engine.js';
 import { cosine } from '../face/match.js';
 import type { Template } from '../face/template.js';
-import type { FaceVerifier, FrameCheck, GallerySource, LivenessChallenge } from './ports.js';
+import type { FaceVerifier, FrameCheck, GallerySource, LivenessChallenge, LivenessRule } from './ports.js';
 
 /**
  * FaceVerifier over the face engine. The gallery (one template per reference photo, or the
@@ -27,9 +27,9 @@ export class EngineFaceVerifier implements FaceVerifier {
     private readonly warn: (message: string, detail: Record<string, unknown>) => void = () => undefined,
   ) {}
 
-  get liveness(): { threshold: number; minFrames: number } {
+  get liveness(): LivenessRule {
     const l = this.engine.settings.liveness;
-    return { threshold: l.threshold, minFrames: l.minFrames };
+    return { threshold: l.threshold, minFrames: l.minFrames, screenPeakMax: l.screenPeakMax };
   }
 
   get continuity(): { sameSession: number; otherFace: number } {
@@ -138,7 +138,9 @@ export class EngineFaceVerifier implements FaceVerifier {
       observation: {
         at,
         face: one,
-        ...(one && a.face ? { eyes: a.face.eyes, pose: a.face.pose, box: a.face.box, points: a.face.points } : {}),
+        ...(one && a.face
+          ? { eyes: a.face.eyes, pose: a.face.pose, box: a.face.box, points: a.face.points, screen: a.face.screen }
+          : {}),
       },
     };
   }

@@ -52,6 +52,17 @@ export interface LivenessChallenge {
   observe(o: ChallengeObservation): 'pending' | 'passed' | 'expired';
 }
 
+/**
+ * How the passive decision judges liveness (face.liveness): the median "real" probability and
+ * the median moiré peak over the deciding frames. `screenPeakMax` absent: no screen rule (a
+ * verifier whose frames carry no screen cue).
+ */
+export interface LivenessRule {
+  threshold: number;
+  minFrames: number;
+  screenPeakMax?: number;
+}
+
 export interface GallerySource {
   ref: string;
   photos: string[];
@@ -78,7 +89,7 @@ export interface FaceVerifier {
   /** Drops the live templates kept for the challenge (passed, expired, rejected, capture stopped). */
   endChallenge(): void;
   /** Liveness rule applied over the frames that agreed. */
-  readonly liveness: { threshold: number; minFrames: number };
+  readonly liveness: LivenessRule;
   /**
    * Thresholds during an active challenge: a frame counts for the challenge when its
    * `FrameCheck.session` is at least `sameSession`; a frame whose `FrameCheck.continuity` names

@@ -36,6 +36,7 @@ export const SECURITY_LIMITS = {
   'face.match.margin': range(0.02, 0.3, 'best identity over the second best'),
   'face.liveness.threshold': range(0.3, 0.9, 'median real probability'),
   'face.liveness.minFrames': range(2, 10, 'frames the passive liveness decides on'),
+  'face.liveness.screenPeakMax': range(80, 400, 'moiré peak a face frame may show (screen replay cue)'),
   'face.challenge.windowMs': range(2000, 10_000, 'time to perform the challenge'),
   'face.challenge.turnYaw': range(8, 30, 'degrees a head turn must reach'),
   'face.challenge.kinds': Type.Object(

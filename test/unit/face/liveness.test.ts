@@ -144,6 +144,25 @@ describe('active challenge', () => {
     expect(c.state).toBe('pending');
   });
 
+  it("needs frames without a screen's moiré: a blink or a turn replayed on a screen does not pass", () => {
+    const replayed = new Challenge('blink', rule);
+    feed(replayed, [{ screen: 900 }, { screen: 700 }, { eyes: shut, screen: 1200 }, { screen: 800 }]);
+    expect(replayed.state).toBe('pending');
+    const turned = new Challenge('turn-left', rule);
+    feed(
+      turned,
+      [0, 0, -10, -25, -30, -20, -5, 0].map((yaw3d) => ({ shape: { yaw3d }, screen: 2000 })),
+    );
+    expect(turned.state).toBe('pending');
+    // A camera frame of a face: the same sequences pass (one odd frame does not decide: median).
+    const live = new Challenge('blink', rule);
+    feed(live, [{ screen: 30 }, { screen: 45 }, { eyes: shut, screen: 600 }, { screen: 40 }]);
+    expect(live.state).toBe('passed');
+    const unknown = new Challenge('blink', rule);
+    feed(unknown, [{ screen: null }, {}, { eyes: shut }, {}]);
+    expect(unknown.state).toBe('passed');
+  });
+
   it('restarts on a gap longer than a blink or a frame without the face', () => {
     const c = new Challenge('blink', rule);
     const at = (t: number, eyes = open) => c.observe({ at: t, face: true, eyes, ...face() });

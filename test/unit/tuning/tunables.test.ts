@@ -153,6 +153,7 @@ describe('Tunables', () => {
       'face.match.margin',
       'face.liveness.threshold',
       'face.liveness.minFrames',
+      'face.liveness.screenPeakMax',
       'face.challenge.kinds',
       'face.challenge.windowMs',
       'visit.framesToDecide',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureLoop, type Decision } from '../../../device/visit/capture-loop.js';
+import { CaptureLoop, decide, type Decision } from '../../../device/visit/capture-loop.js';
 import type { Camera, CameraFrame } from '../../../device/core/ports.js';
 import { Challenge } from '../../../device/face/liveness.js';
 import type { FaceVerifier, FrameCheck, LivenessChallenge } from '../../../device/visit/ports.js';
@@ -148,6 +148,18 @@ async function run(script: FrameCheck[], active: boolean, stopAfterFrames = Infi
 }
 
 describe('capture loop', () => {
+  it("rejects frames showing a screen's moiré, even with a live-looking passive score (median over frames)", () => {
+    const framed = (screen: number | null): FrameCheck => {
+      const m = match('A');
+      return { ...m, observation: { ...m.observation, screen } };
+    };
+    const rule = { threshold: 0.5, minFrames: 3, screenPeakMax: 150 };
+    expect(decide([framed(900), framed(1200), framed(40)], rule)).toEqual({ kind: 'rejected', reason: 'not_live' });
+    expect(decide([framed(30), framed(45), framed(900)], rule)).toMatchObject({ kind: 'verified', ref: 'A' });
+    // No cue measured (a small face): the passive score alone decides, as before.
+    expect(decide([framed(null), framed(null), framed(null)], rule)).toMatchObject({ kind: 'verified' });
+  });
+
   it('decides after three agreeing frames; a second face clears the evidence', async () => {
     const r = await run([match('A'), two, match('A'), match('A'), match('A')], false);
     expect(r.decision).toEqual({ kind: 'verified', ref: 'A', score: 0.7, liveness: 0.9 });
