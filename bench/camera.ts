@@ -56,6 +56,7 @@ class PiPacedVerifier implements FaceVerifier {
   }
   enrol = (e: Parameters<FaceVerifier['enrol']>[0]) => this.inner.enrol(e);
   newChallenge = (d: readonly FrameCheck[]) => this.inner.newChallenge(d);
+  keepForChallenge = (d: readonly FrameCheck[]) => this.inner.keepForChallenge(d);
   endChallenge = () => this.inner.endChallenge();
   forget = () => this.inner.forget();
   private async paced<T>(kind: 'full' | 'light', run: () => Promise<T>): Promise<T> {

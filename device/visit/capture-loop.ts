@@ -166,8 +166,16 @@ export class CaptureLoop {
 
   private async frames(): Promise<void> {
     let usable: FrameCheck[] = [];
-    // Active liveness: the passive decision waits here until the challenge passes or expires.
-    let challenge: { pending: Extract<Decision, { kind: 'verified' }>; tracker: LivenessChallenge } | null = null;
+    // Active liveness: the challenge goes up at the first matched frame (`ref`), while the
+    // remaining passive frames come in (the person's reaction time overlaps them); `pending` is
+    // the passive decision once made. Verified needs both.
+    let challenge: {
+      ref: string;
+      tracker: LivenessChallenge;
+      pending: Extract<Decision, { kind: 'verified' }> | null;
+      /** The tracker said 'passed' (it stays so); verified once `pending` is there too. */
+      passed: boolean;
+    } | null = null;
     const finish = (d: Decision) => {
       this.running = false;
       // Any live templates kept for a challenge go before anyone hears of the decision.
@@ -179,13 +187,31 @@ export class CaptureLoop {
     let custody: FaceBox | null = null;
     let sinceFull = 0;
     const fullEvery = Math.max(1, this.deps.challengeFullEvery ?? 4);
+    /** Feeds the tracker; the decision when the attempt ends here, else null. */
+    const observe = (check: FrameCheck, light: boolean): Decision | null => {
+      if (!challenge) return null;
+      let seen: ReturnType<typeof challengeFrame>;
+      if (light) {
+        const kept: boolean = check.observation.face && check.box !== null && custody !== null;
+        seen =
+          kept && boxOverlap(check.box!, custody!) >= CUSTODY_OVERLAP
+            ? check.observation
+            : { at: check.observation.at, face: false };
+      } else seen = challengeFrame(check, challenge.ref, this.deps.face.continuity);
+      if (seen === 'inconsistent') return { kind: 'rejected', reason: 'inconsistent' };
+      custody = seen.face && check.box ? check.box : null;
+      const state = challenge.tracker.observe(seen);
+      if (state === 'expired') return { kind: 'rejected', reason: 'challenge' };
+      if (state === 'passed') challenge.passed = true;
+      return challenge.passed && challenge.pending ? challenge.pending : null;
+    };
     while (this.running) {
       let failed = false;
       try {
         const frame = await this.deps.camera.grab();
         if (!this.running) break;
         if (!this.streaming) this.deps.onPreview?.(frame.jpeg, frame.at);
-        if (challenge) {
+        if (challenge?.pending) {
           const light: boolean =
             this.deps.face.checkLight !== undefined && custody !== null && sinceFull + 1 < fullEvery;
           const check: FrameCheck = light
@@ -195,40 +221,52 @@ export class CaptureLoop {
           sinceFull = light ? sinceFull + 1 : 0;
           const prompt = check.faces > 1 ? check.prompt : `challenge-${challenge.tracker.kind}`;
           this.deps.onFrame({ ...check, prompt }, frame.jpeg);
-          let seen: ReturnType<typeof challengeFrame>;
-          if (light) {
-            const kept: boolean = check.observation.face && check.box !== null && custody !== null;
-            seen =
-              kept && boxOverlap(check.box!, custody!) >= CUSTODY_OVERLAP
-                ? check.observation
-                : { at: check.observation.at, face: false };
-          } else seen = challengeFrame(check, challenge.pending.ref, this.deps.face.continuity);
-          if (seen === 'inconsistent') {
-            finish({ kind: 'rejected', reason: 'inconsistent' });
-            break;
-          }
-          custody = seen.face && check.box ? check.box : null;
-          const state = challenge.tracker.observe(seen);
-          if (state !== 'pending') {
-            finish(state === 'passed' ? challenge.pending : { kind: 'rejected', reason: 'challenge' });
+          const end = observe(check, light);
+          if (end) {
+            finish(end);
             break;
           }
         } else {
           const check = await this.deps.face.check(frame.jpeg, frame.at);
           if (!this.running) break;
-          this.deps.onFrame(check, frame.jpeg);
+          const prompt = challenge && check.faces <= 1 ? `challenge-${challenge.tracker.kind}` : check.prompt;
+          this.deps.onFrame({ ...check, prompt }, frame.jpeg);
           if (check.faces > 1) usable = [];
           else if (check.match) usable.push(check);
+          if (challenge) {
+            const end = observe(check, false);
+            if (end) {
+              finish(end);
+              break;
+            }
+          } else if (check.match?.kind === 'match' && check.faces === 1 && this.deps.activeLiveness()) {
+            // The prompt goes up now: this frame is a full check of the matched face and starts
+            // the challenge in its custody.
+            challenge = {
+              ref: check.match.ref,
+              tracker: this.deps.face.newChallenge([check]),
+              pending: null,
+              passed: false,
+            };
+            custody = check.box;
+            challenge.tracker.observe(check.observation);
+          }
           if (usable.length >= this.deps.framesToDecide) {
             const d = decide(usable, this.deps.face.liveness);
             const decidedBy = usable;
             usable = [];
-            if (d.kind === 'verified' && this.deps.activeLiveness()) {
-              challenge = { pending: d, tracker: this.deps.face.newChallenge(decidedBy) };
-              // The matched frames are full checks of this face: the challenge starts in their custody.
-              custody = decidedBy.at(-1)?.box ?? null;
-              sinceFull = 0;
-            } else {
+            if (d.kind !== 'verified' || !this.deps.activeLiveness()) {
+              finish(d);
+              break;
+            }
+            if (!challenge || challenge.ref !== d.ref)
+              challenge = { ref: d.ref, tracker: this.deps.face.newChallenge(decidedBy), pending: null, passed: false };
+            else this.deps.face.keepForChallenge(decidedBy);
+            challenge.pending = d;
+            // The matched frames are full checks of this face: the challenge continues in their custody.
+            custody = decidedBy.at(-1)?.box ?? null;
+            sinceFull = 0;
+            if (challenge.passed) {
               finish(d);
               break;
             }

@@ -13,7 +13,8 @@ import type { FaceVerifier, FrameCheck, GallerySource, LivenessChallenge, Livene
  *
  * Live templates for the active challenge: the embedding of a frame with a 1:N match is attached
  * to its FrameCheck object in a WeakMap (it dies with the object, which the capture loop drops
- * after the decision). newChallenge(decidedBy) copies those of the deciding frames into `kept`;
+ * after the decision). newChallenge(matched) copies those of the first matched frame into `kept`,
+ * keepForChallenge(decidedBy) those of the frames that decided the match;
  * while they are kept, every frame reports its best cosine with them (`session`). endChallenge()
  * and forget() drop them. Nothing of them is logged, emitted or returned.
  */
@@ -75,13 +76,17 @@ export class EngineFaceVerifier implements FaceVerifier {
     return [...new Set(gallery.map((g) => g.identity))];
   }
 
-  newChallenge(decidedBy: readonly FrameCheck[]): LivenessChallenge {
+  newChallenge(matched: readonly FrameCheck[]): LivenessChallenge {
+    this.keepForChallenge(matched);
+    return this.engine.newChallenge();
+  }
+
+  keepForChallenge(frames: readonly FrameCheck[]): void {
     // Without a kept template no frame can count: the challenge then expires (fails closed).
-    this.kept = decidedBy.flatMap((c) => {
+    this.kept = frames.flatMap((c) => {
       const e = this.live.get(c);
       return e ? [e] : [];
     });
-    return this.engine.newChallenge();
   }
 
   endChallenge(): void {

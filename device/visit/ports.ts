@@ -81,11 +81,14 @@ export interface FaceVerifier {
    */
   checkLight?(jpeg: Buffer, at: number): Promise<FrameCheck>;
   /**
-   * Starts an active challenge for the passive decision made by `decidedBy` (the usable frames
-   * that matched). The verifier keeps those frames' live templates, in memory only, and reports
-   * each later frame's similarity to them (`FrameCheck.session`) until endChallenge().
+   * Starts an active challenge for the face of `matched` (usable frames with a 1:N match: the
+   * first one, when the prompt goes up while the passive decision is still being made). The
+   * verifier keeps those frames' live templates, in memory only, and reports each later frame's
+   * similarity to them (`FrameCheck.session`) until endChallenge().
    */
-  newChallenge(decidedBy: readonly FrameCheck[]): LivenessChallenge;
+  newChallenge(matched: readonly FrameCheck[]): LivenessChallenge;
+  /** Keeps the live templates of `frames` instead (the frames that decided the match). */
+  keepForChallenge(frames: readonly FrameCheck[]): void;
   /** Drops the live templates kept for the challenge (passed, expired, rejected, capture stopped). */
   endChallenge(): void;
   /** Liveness rule applied over the frames that agreed. */

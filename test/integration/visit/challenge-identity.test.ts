@@ -137,13 +137,14 @@ describe('active challenge bound to the matched identity (real engine)', { timeo
   it("the expert's photo passes the match, then a person not on the roster blinks: not verified", async () => {
     const r = await visit('img2.jpg', blink('img20.jpg'));
     expect(r.decision).toEqual({ kind: 'rejected', reason: 'challenge' });
-    expect(r.frames).toBeGreaterThan(3 + 2000 / 200); // every frame until the window ran out
+    // Every frame until the window, which starts at the first matched frame (the prompt), ran out.
+    expect(r.frames).toBeGreaterThan(2000 / 200);
   });
 
   it('the closest different people of the measurement (img9 blinking after the photo img22, cosine 0.374) cannot do it', async () => {
     const r = await visit('img22.jpg', blink('img9.jpg'));
     expect(r.decision).toEqual({ kind: 'rejected', reason: 'challenge' });
-    expect(r.frames).toBeGreaterThan(3 + 2000 / 200);
+    expect(r.frames).toBeGreaterThan(2000 / 200);
   });
 
   it('nor img8 blinking after the photo img23 of C (img8 is the closest to C = img22 among the roster photos)', async () => {

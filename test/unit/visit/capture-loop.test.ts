@@ -101,12 +101,15 @@ class ScriptedVerifier implements FaceVerifier {
     // Like the real verifier: a session score only while live templates are kept.
     return { ...c, observation: { ...c.observation, at }, session: this.held > 0 ? c.session : null };
   }
-  newChallenge(decidedBy: readonly FrameCheck[]): LivenessChallenge {
+  newChallenge(matched: readonly FrameCheck[]): LivenessChallenge {
     this.challenges++;
-    this.decidedBy = [...decidedBy];
-    this.held = decidedBy.length;
+    this.keepForChallenge(matched);
     // The real tracker: open, closed, open over consecutive frames (100 ms apart here) within 1 s.
     return new Challenge('blink', { windowMs: 1000, turnYaw: 15, minFrames: 3, maxGapMs: 500 });
+  }
+  keepForChallenge(frames: readonly FrameCheck[]): void {
+    this.decidedBy = [...frames];
+    this.held = frames.length;
   }
   endChallenge(): void {
     this.held = 0;
@@ -173,6 +176,25 @@ describe('capture loop', () => {
     expect(r.decision).toMatchObject({ kind: 'verified', ref: 'A' });
   });
 
+  it('puts the challenge up at the first matched frame: a blink done while the passive frames come in counts', async () => {
+    // The person's reaction time overlaps the remaining passive frames (issue 14: time to verified).
+    const r = await run([match('A'), seen({ ref: 'A', score: 0.4 }, false, 0.8), match('A'), match('A')], true);
+    expect(r.prompts).toEqual([null, 'challenge-blink', 'challenge-blink', 'challenge-blink']);
+    expect(r.decision).toEqual({ kind: 'verified', ref: 'A', score: 0.7, liveness: 0.9 });
+    // From the decision on, the challenge compares with the frames that decided the match.
+    expect(r.face.decidedBy).toHaveLength(3);
+  });
+
+  it('a challenge done before the passive decision still needs that decision: not live is rejected', async () => {
+    const low = (c: FrameCheck): FrameCheck => ({ ...c, liveness: 0.1 });
+    const r = await run(
+      [match('A'), seen({ ref: 'A', score: 0.4 }, false, 0.8), low(match('A')), low(match('A')), match('A')],
+      true,
+    );
+    expect(r.decision).toEqual({ kind: 'rejected', reason: 'not_live' });
+    expect(r.prompts).toHaveLength(4);
+  });
+
   it('rejects when another person takes over during the challenge', async () => {
     const r = await run([match('A'), match('A'), match('A'), match('B')], true);
     expect(r.decision).toEqual({ kind: 'rejected', reason: 'inconsistent' });
@@ -205,8 +227,10 @@ describe('capture loop: the challenge is bound to the face that matched (live te
       const r = await run([...passive, ...repeat(impostorBlink(other, session))], true);
       expect(r.challenges).toBe(1);
       expect(r.decision).toEqual({ kind: 'rejected', reason: 'challenge' });
-      // Every frame was shown until the 1 s window ran out (frames 100 ms apart): no early pass.
-      expect(r.prompts.length).toBeGreaterThan(passive.length + 10);
+      // Every frame was shown until the 1 s window, which starts at the first matched frame (the
+      // prompt goes up there), ran out (frames 100 ms apart): no early pass.
+      expect(r.prompts.length).toBeGreaterThan(10);
+      expect(r.prompts.slice(0, 3)).toEqual([null, 'challenge-blink', 'challenge-blink']);
     });
   }
 

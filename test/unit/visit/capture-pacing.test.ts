@@ -114,6 +114,7 @@ class SlowVerifier implements FaceVerifier {
   newChallenge(): LivenessChallenge {
     return new Challenge('blink', { windowMs: 5000, turnYaw: 15, minFrames: 3, maxGapMs: 1000 });
   }
+  keepForChallenge(): void {}
   endChallenge(): void {}
 }
 
