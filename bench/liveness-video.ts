@@ -71,6 +71,8 @@ interface Video {
   fps: number;
   seconds: number;
   enrol: { atMs: number; yaw: number; jpeg: Buffer } | null;
+  /** Quality reasons of the sampled frames (why no gallery frame, when none). */
+  reasons: Record<string, number>;
 }
 
 interface KindResult {
@@ -118,17 +120,19 @@ async function sampleFrames(file: string): Promise<Buffer[]> {
 }
 
 /** The most frontal usable frame of the second half (else of the whole video). */
-async function enrolFrame(engine: FaceEngine, file: string): Promise<Video['enrol']> {
+async function enrolFrame(engine: FaceEngine, file: string): Promise<Pick<Video, 'enrol' | 'reasons'>> {
   const frames = await sampleFrames(file);
   const found: { atMs: number; yaw: number; jpeg: Buffer; late: boolean }[] = [];
+  const reasons: Record<string, number> = {};
   for (const [i, jpeg] of frames.entries()) {
     const a = await engine.analyse(jpeg, 'live', file);
+    for (const r of a.reasons) reasons[r] = (reasons[r] ?? 0) + 1;
     if (!a.face?.pose || a.reasons.length > 0) continue;
     found.push({ atMs: Math.round((1000 * i) / ENROL_FPS), yaw: a.face.pose.yaw, jpeg, late: i >= frames.length / 2 });
   }
   const pool = found.some((f) => f.late) ? found.filter((f) => f.late) : found;
   const best = pool.sort((a, b) => Math.abs(a.yaw) - Math.abs(b.yaw))[0];
-  return best ? { atMs: best.atMs, yaw: round(best.yaw, 1), jpeg: best.jpeg } : null;
+  return { enrol: best ? { atMs: best.atMs, yaw: round(best.yaw, 1), jpeg: best.jpeg } : null, reasons };
 }
 
 /** One pass of a video through the camera and the decision path; `screen`: shown as a replay. */
@@ -264,7 +268,7 @@ async function main(): Promise<void> {
   for (const file of await videos(DIR)) {
     const ref = relative(DIR, file).replace(VIDEO, '');
     const info = await probe(file);
-    list.push({ file, ref, ...info, enrol: await enrolFrame(engine, file) });
+    list.push({ file, ref, ...info, ...(await enrolFrame(engine, file)) });
     process.stderr.write(
       `${ref}: ${info.seconds} s at ${info.fps} frames/s, gallery frame ${list.at(-1)?.enrol?.atMs ?? '-'} ms\n`,
     );
@@ -278,7 +282,7 @@ async function main(): Promise<void> {
   const ran: { genuine: Run; replay: Run }[] = [];
   for (const [i, v] of list.entries()) {
     if (!refs.includes(v.ref)) {
-      results.push({ video: v.ref, seconds: v.seconds, fps: v.fps, enrolled: false });
+      results.push({ video: v.ref, seconds: v.seconds, fps: v.fps, enrolled: false, sampledReasons: v.reasons });
       continue;
     }
     const genuine = await run(engine, verifier, v, null);
