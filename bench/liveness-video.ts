@@ -25,7 +25,8 @@
  * Times are milliseconds from the first frame the camera delivered (the video's start).
  *
  * npm run bench:liveness-video  (LIVENESS_VIDEOS=DIR, LIVENESS_SEED=N for the replay screens,
- * LIVENESS_ANALYSE_FPS=N to pace the analysis as on a Pi)
+ * LIVENESS_ANALYSE_FPS=N to pace the analysis as on a Pi, LIVENESS_RULE=JSON to try other
+ * face.challenge settings)
  */
 import { execFile, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
@@ -61,7 +62,10 @@ const ENROL_FPS = 4;
  */
 const ANALYSE_FPS = Number(process.env.LIVENESS_ANALYSE_FPS ?? Infinity);
 
-const settings: FaceSettings = compileValidator(FaceConfig, { defaults: true }).parse({});
+/** LIVENESS_RULE='{"stillPoseDeg":15}': face.challenge settings to try instead of the defaults. */
+const settings: FaceSettings = compileValidator(FaceConfig, { defaults: true }).parse({
+  challenge: JSON.parse(process.env.LIVENESS_RULE ?? '{}') as unknown,
+});
 const cameraDefaults = compileValidator(CameraConfig, { defaults: true }).parse({});
 const { framesToDecide } = compileValidator(VisitConfig, { defaults: true }).parse({});
 
