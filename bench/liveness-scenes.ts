@@ -6,6 +6,7 @@
  * How each is made, and what it cannot show, is in docs/face.md ("Presentation-attack
  * evaluation"). Randomness comes from an injected seeded source, so a run is repeatable.
  */
+import sharp from 'sharp';
 import type { Point, RgbImage } from '../device/face/types.js';
 
 export type Rand = () => number;
@@ -403,18 +404,42 @@ export function hand(r: Rand): (t: number) => PrintPose {
   };
 }
 
+/** A frame as the camera would hand it over: JPEG, quality 85. */
+export const toJpeg = (img: RgbImage): Promise<Buffer> =>
+  sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .jpeg({ quality: 85 })
+    .toBuffer();
+
+export interface ReplayScreen {
+  s: number;
+  tx: number;
+  ty: number;
+  moire: number;
+  band: number;
+  bandSpeed: number;
+  angle: number;
+}
+
+/** A screen in a 640x480 room: its scale and place, moiré and refresh-band strength, band speed, tilt. */
+export function replayScreen(r: Rand): ReplayScreen {
+  return {
+    s: uniform(r, 0.6, 0.85),
+    tx: uniform(r, 290, 350),
+    ty: uniform(r, 220, 260),
+    moire: uniform(r, 0.05, 0.14),
+    band: uniform(r, 0.08, 0.2),
+    bandSpeed: uniform(r, 150, 600),
+    angle: uniform(r, -0.2, 0.2),
+  };
+}
+
 /**
  * A screen replay: the frame of a genuine sequence shown on a monitor or tablet filmed by the
  * booth camera: scaled into a screen with a black bezel in the room, its own gamma and a bluish
  * white point, moiré (two pixel gratings at slightly different pitch and angle beat into coarse
  * fringes) and refresh banding (a darker band rolling down the picture).
  */
-export function replayFrame(
-  content: RgbImage,
-  scene: RgbImage,
-  screen: { s: number; tx: number; ty: number; moire: number; band: number; bandSpeed: number; angle: number },
-  t: number,
-): RgbImage {
+export function replayFrame(content: RgbImage, scene: RgbImage, screen: ReplayScreen, t: number): RgbImage {
   const { width, height } = scene;
   const data = Uint8Array.from(scene.data);
   const sw = content.width * screen.s;

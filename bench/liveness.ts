@@ -24,7 +24,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import sharp from 'sharp';
 import { compileValidator } from '../protocol/validate.js';
 import { FaceConfig, type FaceSettings } from '../device/config/sections/face.js';
 import { VisitConfig } from '../device/config/sections/visit.js';
@@ -47,9 +46,11 @@ import {
   hand,
   printFrame,
   replayFrame,
+  replayScreen,
   room,
   seeded,
   sway,
+  toJpeg,
   uniform,
   type Behaviour,
   type FaceGeometry,
@@ -92,11 +93,6 @@ interface Outcome {
 
 /** What a presentation shows at time t, given the prompt (null before the challenge began). */
 type Scene = (t: number, prompt: { at: number; kind: ChallengeKind } | null) => RgbImage;
-
-const toJpeg = (img: RgbImage) =>
-  sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .jpeg({ quality: 85 })
-    .toBuffer();
 
 /**
  * The verifier as the booth has it, with the challenge kind fixed per presentation (the bench
@@ -287,15 +283,7 @@ function cutout(src: Source, r: Rand): Scene {
  */
 function replay(src: Source, r: Rand, interactive: boolean): Scene {
   const scene = room(640, 480, r);
-  const screen = {
-    s: uniform(r, 0.6, 0.85),
-    tx: uniform(r, 290, 350),
-    ty: uniform(r, 220, 260),
-    moire: uniform(r, 0.05, 0.14),
-    band: uniform(r, 0.08, 0.2),
-    bandSpeed: uniform(r, 150, 600),
-    angle: uniform(r, -0.2, 0.2),
-  };
+  const screen = replayScreen(r);
   const move = sway(r);
   const recorded = genuineBehaviour(KINDS[Math.floor(r() * KINDS.length)] as ChallengeKind, uniform(r, 900, 1400), r);
   let live: Behaviour | null = null;

@@ -7,27 +7,23 @@ import { decodeImage } from '../../../device/face/decode.js';
 import { frame640 } from '../../../device/face/variants.js';
 import { landmarks68 } from '../../../device/face/stages.js';
 import { median } from '../../../device/face/liveness.js';
-import type { RgbImage } from '../../../device/face/types.js';
 import { decide } from '../../../device/visit/capture-loop.js';
 import { EngineFaceVerifier } from '../../../device/visit/face-verifier.js';
 import type { FrameCheck } from '../../../device/visit/ports.js';
 import {
   genuineFrame,
   replayFrame,
+  replayScreen,
   room,
   seeded,
   sway,
-  uniform,
+  toJpeg,
   type FaceGeometry,
 } from '../../../bench/liveness-scenes.js';
 import { FACES, startedEngine } from './helpers.js';
 
 const PHOTOS = Array.from({ length: 25 }, (_, i) => `img${i + 1}.jpg`);
 const still = { closure: () => 0, yaw: () => 0 };
-const jpeg = (img: RgbImage) =>
-  sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
-    .jpeg({ quality: 85 })
-    .toBuffer();
 
 /**
  * Issue 14: a screen replay of the expert was verified when the passive model took it for a
@@ -61,21 +57,13 @@ describe('screen replay (moiré cue)', () => {
       };
       const move = sway(r);
       const scene = room(640, 480, r);
-      const screen = {
-        s: uniform(r, 0.6, 0.85),
-        tx: uniform(r, 290, 350),
-        ty: uniform(r, 220, 260),
-        moire: uniform(r, 0.05, 0.14),
-        band: uniform(r, 0.08, 0.2),
-        bandSpeed: uniform(r, 150, 600),
-        angle: uniform(r, -0.2, 0.2),
-      };
+      const screen = replayScreen(r);
       for (const kind of ['genuine', 'replay'] as const) {
         const checks: FrameCheck[] = [];
         for (const t of [0, 330, 660]) {
           const person = genuineFrame(base, g, still, move, t, r);
           const frame = kind === 'genuine' ? person : replayFrame(person, scene, screen, t);
-          checks.push(await verifier.check(await jpeg(frame), t));
+          checks.push(await verifier.check(await toJpeg(frame), t));
         }
         const usable = checks.filter((c) => c.match !== null);
         if (usable.length < 3) continue; // not a decidable presentation (quality), either way
