@@ -44,7 +44,7 @@ import { median, noseFrame, type Challenge, type ChallengeKind } from '../device
 import { StreamCamera, type StreamCameraOptions } from '../device/hardware/camera/stream.js';
 import { JpegSplitter } from '../device/hardware/camera/jpeg-splitter.js';
 import { systemClock } from '../device/hardware/system-clock.js';
-import { challengeFrame, decide } from '../device/visit/capture-loop.js';
+import { challengeFrame, decide, passiveRule } from '../device/visit/capture-loop.js';
 import { EngineFaceVerifier } from '../device/visit/face-verifier.js';
 import type { FrameCheck } from '../device/visit/ports.js';
 import { replayFrame, replayScreen, room, seeded, toJpeg, type ReplayScreen } from './liveness-scenes.js';
@@ -195,7 +195,7 @@ async function run(engine: FaceEngine, verifier: EngineFaceVerifier, video: Vide
         if (check.faces > 1) usable = [];
         else if (check.match) usable.push(check);
         if (usable.length < framesToDecide) continue;
-        const d = decide(usable, verifier.liveness);
+        const d = decide(usable, passiveRule(verifier.liveness, true));
         const scores = usable.map((c) => c.liveness).filter((x): x is number => x !== null);
         passive = {
           verified: d.kind === 'verified',

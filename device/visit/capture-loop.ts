@@ -43,6 +43,11 @@ export interface CaptureLoopDeps {
   onError: (code: string, message: string) => void;
 }
 
+/** The passive rule of an attempt: with a challenge to follow, the challenge's threshold. */
+export function passiveRule(l: LivenessRule, challengeFollows: boolean): LivenessRule {
+  return challengeFollows && l.thresholdWithChallenge !== undefined ? { ...l, threshold: l.thresholdWithChallenge } : l;
+}
+
 export function decide(usable: readonly FrameCheck[], liveness: LivenessRule): Decision {
   const refs = new Set(usable.map((c) => (c.match?.kind === 'match' ? c.match.ref : null)));
   const first = usable[0]?.match;
@@ -252,7 +257,7 @@ export class CaptureLoop {
             challenge.tracker.observe(check.observation);
           }
           if (usable.length >= this.deps.framesToDecide) {
-            const d = decide(usable, this.deps.face.liveness);
+            const d = decide(usable, passiveRule(this.deps.face.liveness, this.deps.activeLiveness()));
             const decidedBy = usable;
             usable = [];
             if (d.kind !== 'verified' || !this.deps.activeLiveness()) {

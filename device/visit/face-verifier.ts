@@ -30,7 +30,12 @@ export class EngineFaceVerifier implements FaceVerifier {
 
   get liveness(): LivenessRule {
     const l = this.engine.settings.liveness;
-    return { threshold: l.threshold, minFrames: l.minFrames, screenPeakMax: l.screenPeakMax };
+    return {
+      threshold: l.threshold,
+      minFrames: l.minFrames,
+      screenPeakMax: l.screenPeakMax,
+      thresholdWithChallenge: this.engine.settings.challenge.livenessMin,
+    };
   }
 
   get continuity(): { sameSession: number; otherFace: number } {

@@ -61,6 +61,12 @@ export interface LivenessRule {
   threshold: number;
   minFrames: number;
   screenPeakMax?: number;
+  /**
+   * The passive threshold when an active challenge follows (face.challenge.livenessMin): the
+   * challenge and the screen cue then carry the attack defence, and the passive model's
+   * rejections of real faces cost more than it adds (docs/face.md). Absent: `threshold`.
+   */
+  thresholdWithChallenge?: number;
 }
 
 export interface GallerySource {

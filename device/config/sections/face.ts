@@ -196,8 +196,9 @@ export const FaceChallengeConfig = obj({
   livenessMin: Type.Number({
     minimum: 0,
     maximum: 1,
-    default: 0.5,
-    description: 'median passive liveness ("real" probability) of the frames of the challenge sequence',
+    default: 0.2,
+    description:
+      'median passive liveness ("real" probability) of the frames of the challenge sequence, and of the passive decision before it (face.liveness.threshold applies with the challenge off); docs/face.md',
   }),
   minFrames: Type.Integer({
     minimum: 2,

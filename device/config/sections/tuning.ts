@@ -37,6 +37,7 @@ export const SECURITY_LIMITS = {
   'face.liveness.threshold': range(0.3, 0.9, 'median real probability'),
   'face.liveness.minFrames': range(2, 10, 'frames the passive liveness decides on'),
   'face.liveness.screenPeakMax': range(80, 400, 'moiré peak a face frame may show (screen replay cue)'),
+  'face.challenge.livenessMin': range(0.1, 0.9, 'median real probability with the challenge on'),
   'face.challenge.windowMs': range(2000, 10_000, 'time to perform the challenge'),
   'face.challenge.turnYaw': range(8, 30, 'degrees a head turn must reach'),
   'face.challenge.kinds': Type.Object(

@@ -140,7 +140,7 @@ describe('active challenge', () => {
 
   it('needs live-looking frames: a blink shown with a low passive liveness does not pass', () => {
     const c = new Challenge('blink', rule);
-    feed(c, [{ liveness: 0.3 }, { liveness: 0.2 }, { eyes: shut, liveness: 0.4 }, { liveness: 0.3 }]);
+    feed(c, [{ liveness: 0.1 }, { liveness: 0.05 }, { eyes: shut, liveness: 0.4 }, { liveness: 0.15 }]);
     expect(c.state).toBe('pending');
   });
 

@@ -154,6 +154,7 @@ describe('Tunables', () => {
       'face.liveness.threshold',
       'face.liveness.minFrames',
       'face.liveness.screenPeakMax',
+      'face.challenge.livenessMin',
       'face.challenge.kinds',
       'face.challenge.windowMs',
       'visit.framesToDecide',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureLoop, decide, type Decision } from '../../../device/visit/capture-loop.js';
+import { CaptureLoop, decide, passiveRule, type Decision } from '../../../device/visit/capture-loop.js';
 import type { Camera, CameraFrame } from '../../../device/core/ports.js';
 import { Challenge } from '../../../device/face/liveness.js';
 import type { FaceVerifier, FrameCheck, LivenessChallenge } from '../../../device/visit/ports.js';
@@ -161,6 +161,17 @@ describe('capture loop', () => {
     expect(decide([framed(30), framed(45), framed(900)], rule)).toMatchObject({ kind: 'verified', ref: 'A' });
     // No cue measured (a small face): the passive score alone decides, as before.
     expect(decide([framed(null), framed(null), framed(null)], rule)).toMatchObject({ kind: 'verified' });
+  });
+
+  it("with a challenge to follow, the passive decision takes the challenge's threshold", () => {
+    const scored = (liveness: number): FrameCheck => ({ ...match('A'), liveness });
+    const frames = [scored(0.3), scored(0.35), scored(0.25)];
+    const rule = { threshold: 0.5, minFrames: 3, thresholdWithChallenge: 0.2 };
+    expect(decide(frames, passiveRule(rule, false))).toEqual({ kind: 'rejected', reason: 'not_live' });
+    expect(decide(frames, passiveRule(rule, true))).toMatchObject({ kind: 'verified', ref: 'A' });
+    // Below it, rejected either way; no challenge threshold configured: the passive one.
+    expect(decide([scored(0.1), scored(0.1), scored(0.1)], passiveRule(rule, true)).kind).toBe('rejected');
+    expect(passiveRule({ threshold: 0.5, minFrames: 3 }, true).threshold).toBe(0.5);
   });
 
   it('decides after three agreeing frames; a second face clears the evidence', async () => {
