@@ -153,7 +153,15 @@ async function run(engine: FaceEngine, verifier: EngineFaceVerifier, video: Vide
   let closed = 0;
   const matched: Record<string, number> = {};
   let usable: FrameCheck[] = [];
-  let passive: { verified: boolean; reason: string; atMs: number; liveness: number | null } | null = null;
+  let passive: {
+    verified: boolean;
+    reason: string;
+    atMs: number;
+    liveness: number | null;
+    screen: number | null;
+  } | null = null;
+  /** The screen cue (moiré peak) of every one-face frame. */
+  const screens: number[] = [];
   const kinds = new Map<ChallengeKind, KindResult & { tracker: Challenge | null }>();
   let t0: number | null = null;
   let last = 0;
@@ -182,6 +190,7 @@ async function run(engine: FaceEngine, verifier: EngineFaceVerifier, video: Vide
       if (check.faces === 1) {
         oneFace++;
         if (check.liveness !== null) live.push(check.liveness);
+        if (typeof o.screen === 'number') screens.push(o.screen);
         if (o.eyes) {
           eyeMin.push(Math.min(o.eyes.left, o.eyes.right));
           eyeMax.push(Math.max(o.eyes.left, o.eyes.right));
@@ -202,6 +211,10 @@ async function run(engine: FaceEngine, verifier: EngineFaceVerifier, video: Vide
           reason: d.kind === 'verified' ? 'verified' : d.reason,
           atMs: Math.round(t),
           liveness: scores.length > 0 ? round(median(scores)) : null,
+          screen: (() => {
+            const xs = usable.flatMap((c) => (typeof c.observation.screen === 'number' ? [c.observation.screen] : []));
+            return xs.length > 0 ? round(median(xs), 1) : null;
+          })(),
         };
         verifier.newChallenge(usable); // keeps the live templates of the deciding frames
         for (const k of KINDS)
@@ -240,6 +253,8 @@ async function run(engine: FaceEngine, verifier: EngineFaceVerifier, video: Vide
     matchedRefs: matched,
     passive,
     liveness: live.length === 0 ? null : { median: round(median(live)), ...range(live) },
+    screen:
+      screens.length === 0 ? null : { median: round(median(screens), 1), ...range(screens.map((x) => round(x, 1))) },
     eyesOpen: { minOfBoth: range(eyeMin), maxOfBoth: range(eyeMax), framesBothClosed: closed },
     noseU: u.length === 0 ? null : { ...range(u), span: round(Math.max(...u) - Math.min(...u)) },
     yaw: range(yaw.map((y) => round(y, 1))),
