@@ -30,6 +30,7 @@ export const TUNABLE_KEYS = [
   'face.challenge.enabled',
   'face.challenge.kinds',
   'face.challenge.windowMs',
+  'face.challenge.livenessMin',
   'face.challenge.turnYaw',
   // Not yet: signature.timeoutMs and visit.timeouts reach their features as frozen config (the
   // visit computes its policy once), so a tune would not apply until a restart. They join this

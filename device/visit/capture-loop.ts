@@ -111,6 +111,9 @@ export function boxOverlap(a: FaceBox, b: FaceBox): number {
  */
 export const CUSTODY_OVERLAP = 0.3;
 
+/** Quality reasons the asked action itself causes (closed eyes, a turned head). */
+const ACTION_REASONS = new Set(['eyes_closed', 'pose']);
+
 export class CaptureLoop {
   private running = false;
   private loop: Promise<void> | null = null;
@@ -234,19 +237,15 @@ export class CaptureLoop {
         } else {
           const check = await this.deps.face.check(frame.jpeg, frame.at);
           if (!this.running) break;
-          const prompt = challenge && check.faces <= 1 ? `challenge-${challenge.tracker.kind}` : check.prompt;
-          this.deps.onFrame({ ...check, prompt }, frame.jpeg);
-          if (check.faces > 1) usable = [];
-          else if (check.match) usable.push(check);
-          if (challenge) {
-            const end = observe(check, false);
-            if (end) {
-              finish(end);
-              break;
-            }
-          } else if (check.match?.kind === 'match' && check.faces === 1 && this.deps.activeLiveness()) {
+          let startedHere = false;
+          if (check.faces > 1) {
+            // A second face clears the evidence so far, the challenge that went up with it too.
+            usable = [];
+            if (challenge) this.deps.face.endChallenge();
+            challenge = null;
+          } else if (!challenge && check.match?.kind === 'match' && this.deps.activeLiveness()) {
             // The prompt goes up now: this frame is a full check of the matched face and starts
-            // the challenge in its custody.
+            // the challenge in its custody (its window runs from this frame).
             challenge = {
               ref: check.match.ref,
               tracker: this.deps.face.newChallenge([check]),
@@ -254,16 +253,44 @@ export class CaptureLoop {
               passed: false,
             };
             custody = check.box;
-            challenge.tracker.observe(check.observation);
+            startedHere = true;
+          }
+          // Until the passive decision, a reason the action does not cause (too dark, too far,
+          // blurred...) holds the decision up: the kiosk shows it rather than the challenge.
+          const prompt =
+            challenge && (check.prompt === null || ACTION_REASONS.has(check.prompt))
+              ? `challenge-${challenge.tracker.kind}`
+              : check.prompt;
+          this.deps.onFrame({ ...check, prompt }, frame.jpeg);
+          // While the person acts (a turn within the pose gate can score under the match
+          // threshold), an 'unknown' frame of the same face is not evidence either way.
+          const acting =
+            challenge !== null &&
+            check.match?.kind === 'unknown' &&
+            check.session !== null &&
+            check.session >= this.deps.face.continuity.sameSession;
+          if (check.faces <= 1 && check.match && !acting) usable.push(check);
+          // The frame the challenge started on is the matched face itself (its session score was
+          // measured before its template was kept).
+          if (startedHere) challenge!.tracker.observe(check.observation);
+          else if (challenge) {
+            const end = observe(check, false);
+            if (end) {
+              finish(end);
+              break;
+            }
           }
           if (usable.length >= this.deps.framesToDecide) {
-            const d = decide(usable, passiveRule(this.deps.face.liveness, this.deps.activeLiveness()));
+            const active = this.deps.activeLiveness();
+            const d = decide(usable, passiveRule(this.deps.face.liveness, active));
             const decidedBy = usable;
             usable = [];
-            if (d.kind !== 'verified' || !this.deps.activeLiveness()) {
+            if (d.kind !== 'verified' || !active) {
               finish(d);
               break;
             }
+            // A frame of another ref would have been 'inconsistent' for the challenge already;
+            // a challenge is missing only when activeLiveness() turned on since the first match.
             if (!challenge || challenge.ref !== d.ref)
               challenge = { ref: d.ref, tracker: this.deps.face.newChallenge(decidedBy), pending: null, passed: false };
             else this.deps.face.keepForChallenge(decidedBy);

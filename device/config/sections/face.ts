@@ -109,14 +109,20 @@ export const FaceMatchConfig = obj({
 
 export const FaceLivenessConfig = obj({
   realIndex: Type.Integer({ minimum: 0, maximum: 2, default: 0, description: 'output class meaning "real"' }),
-  threshold: Type.Number({ minimum: 0, maximum: 1, default: 0.5, description: 'median real probability over frames' }),
+  threshold: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    default: 0.5,
+    description:
+      'median real probability over frames, with active liveness off (with it on, face.challenge.livenessMin applies)',
+  }),
   minFrames: Type.Integer({ minimum: 1, maximum: 30, default: 3 }),
   screenPeakMax: Type.Number({
     minimum: 10,
     maximum: 1_000_000,
-    default: 150,
+    default: 125,
     description:
-      "moiré of a filmed screen: the median over frames of the face patch's highest 0.3-0.5 cycles/px spectral peak over the band median must stay at or under this (camera frames of faces 15-90, screens hundreds and more; docs/face.md)",
+      "moiré of a filmed screen: the median over frames of the face patch's highest 0.3-0.5 cycles/px spectral peak over the band median (on-axis peaks a quarter) must stay at or under this (camera frames of faces 12-92, screen replays 171 and more; docs/face.md)",
   }),
   eyeOpenIndex: Type.Integer({ minimum: 0, maximum: 1, default: 1, description: 'eye model output meaning "open"' }),
 });

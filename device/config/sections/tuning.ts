@@ -34,6 +34,8 @@ const range = (minimum: number, maximum: number, description: string) =>
 export const SECURITY_LIMITS = {
   'face.match.threshold': range(0.25, 0.6, 'cosine similarity a match must exceed'),
   'face.match.margin': range(0.02, 0.3, 'best identity over the second best'),
+  // Under about 36 px of eye distance the face box is under 80 px and the screen cue has no patch.
+  'face.quality.minEyeDistance': range(36, 200, 'pixels between the eyes of a usable face'),
   'face.liveness.threshold': range(0.3, 0.9, 'median real probability'),
   'face.liveness.minFrames': range(2, 10, 'frames the passive liveness decides on'),
   'face.liveness.screenPeakMax': range(80, 400, 'moiré peak a face frame may show (screen replay cue)'),

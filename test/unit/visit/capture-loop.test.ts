@@ -105,8 +105,19 @@ class ScriptedVerifier implements FaceVerifier {
     this.challenges++;
     this.keepForChallenge(matched);
     // The real tracker: open, closed, open over consecutive frames (100 ms apart here) within 1 s.
-    return new Challenge('blink', { windowMs: 1000, turnYaw: 15, minFrames: 3, maxGapMs: 500 });
+    const tracker = new Challenge('blink', { windowMs: 1000, turnYaw: 15, minFrames: 3, maxGapMs: 500 });
+    this.passed = false;
+    return {
+      kind: tracker.kind,
+      observe: (o) => {
+        const state = tracker.observe(o);
+        if (state === 'passed') this.passed = true;
+        return state;
+      },
+    };
   }
+  /** The current challenge's tracker has said 'passed'. */
+  passed = false;
   keepForChallenge(frames: readonly FrameCheck[]): void {
     this.decidedBy = [...frames];
     this.held = frames.length;
@@ -120,6 +131,7 @@ async function run(script: FrameCheck[], active: boolean, stopAfterFrames = Infi
   const face = new ScriptedVerifier(script);
   const prompts: (string | null)[] = [];
   let heldAtDecision: number | null = null;
+  let passedBeforeDecision = false;
   let loop: CaptureLoop | null = null;
   let stopped: Promise<void> | null = null;
   const decision = await new Promise<Decision | 'stopped'>((resolve) => {
@@ -138,6 +150,7 @@ async function run(script: FrameCheck[], active: boolean, stopAfterFrames = Infi
       },
       onDecision: (d) => {
         heldAtDecision = face.held;
+        passedBeforeDecision = face.passed;
         resolve(d);
       },
       onError: (code, message) => {
@@ -147,7 +160,7 @@ async function run(script: FrameCheck[], active: boolean, stopAfterFrames = Infi
     loop.start();
   });
   await stopped;
-  return { decision, prompts, challenges: face.challenges, face, heldAtDecision };
+  return { decision, prompts, challenges: face.challenges, face, heldAtDecision, passedBeforeDecision };
 }
 
 describe('capture loop', () => {
@@ -190,7 +203,7 @@ describe('capture loop', () => {
   it('puts the challenge up at the first matched frame: a blink done while the passive frames come in counts', async () => {
     // The person's reaction time overlaps the remaining passive frames (issue 14: time to verified).
     const r = await run([match('A'), seen({ ref: 'A', score: 0.4 }, false, 0.8), match('A'), match('A')], true);
-    expect(r.prompts).toEqual([null, 'challenge-blink', 'challenge-blink', 'challenge-blink']);
+    expect(r.prompts).toEqual(['challenge-blink', 'challenge-blink', 'challenge-blink', 'challenge-blink']);
     expect(r.decision).toEqual({ kind: 'verified', ref: 'A', score: 0.7, liveness: 0.9 });
     // From the decision on, the challenge compares with the frames that decided the match.
     expect(r.face.decidedBy).toHaveLength(3);
@@ -204,6 +217,39 @@ describe('capture loop', () => {
     );
     expect(r.decision).toEqual({ kind: 'rejected', reason: 'not_live' });
     expect(r.prompts).toHaveLength(4);
+    // Its premise: the blink had passed by the third frame; and nothing is kept afterwards.
+    expect(r.passedBeforeDecision).toBe(true);
+    expect(r.heldAtDecision).toBe(0);
+  });
+
+  it('a frame of the same face acting (a turn under the match threshold) is no evidence against the match', async () => {
+    const acting: FrameCheck = {
+      ...match('A'),
+      prompt: 'pose',
+      match: { kind: 'unknown', reason: 'below_threshold', score: 0.38 },
+      continuity: { ref: 'A', score: 0.38 },
+      session: 0.9,
+    };
+    // Counted, the 'unknown' frame made the passive decision 'inconsistent'.
+    const r = await run([match('A'), acting, seen({ ref: 'A', score: 0.4 }, false, 0.8), match('A'), match('A')], true);
+    expect(r.decision).toMatchObject({ kind: 'verified', ref: 'A' });
+    expect(r.face.decidedBy).toHaveLength(3);
+  });
+
+  it('a second face before the passive decision ends the challenge that went up: the action must be done again', async () => {
+    const openA = Array.from({ length: 14 }, () => match('A'));
+    const r = await run([match('A'), seen({ ref: 'A', score: 0.4 }, false, 0.8), match('A'), two, ...openA], true);
+    // The blink before the second face does not count for the match decided after it.
+    expect(r.challenges).toBe(2);
+    expect(r.decision).toEqual({ kind: 'rejected', reason: 'challenge' });
+    expect(r.prompts[3]).toBe('several_faces');
+  });
+
+  it('until the passive decision, a reason the action does not cause is shown instead of the challenge', async () => {
+    const dark: FrameCheck = { ...match('A'), prompt: 'too_dark', match: null, session: 0.9 };
+    const r = await run([match('A'), dark, match('A'), match('A'), match('A', false), match('A')], true);
+    expect(r.prompts.slice(0, 3)).toEqual(['challenge-blink', 'too_dark', 'challenge-blink']);
+    expect(r.decision).toMatchObject({ kind: 'verified', ref: 'A' });
   });
 
   it('rejects when another person takes over during the challenge', async () => {
@@ -241,7 +287,7 @@ describe('capture loop: the challenge is bound to the face that matched (live te
       // Every frame was shown until the 1 s window, which starts at the first matched frame (the
       // prompt goes up there), ran out (frames 100 ms apart): no early pass.
       expect(r.prompts.length).toBeGreaterThan(10);
-      expect(r.prompts.slice(0, 3)).toEqual([null, 'challenge-blink', 'challenge-blink']);
+      expect(r.prompts.slice(0, 3)).toEqual(['challenge-blink', 'challenge-blink', 'challenge-blink']);
     });
   }
 
