@@ -203,7 +203,7 @@ function trace(c: FrameCheck, t: number, challenged: boolean): void {
   const u = o.points ? noseFrame(o.points).u : undefined;
   process.stderr.write(
     `  ${challenged ? 'C' : 'P'} t=${t.toFixed(0)} faces=${c.faces} prompt=${c.prompt} match=${c.match?.kind ?? '-'} ` +
-      `sess=${f(c.session)} live=${f(c.liveness)} eyes=${f(o.eyes?.left)}/${f(o.eyes?.right)} ` +
+      `sess=${f(c.session)} live=${f(c.liveness)} scr=${f(o.screen, 0)} eyes=${f(o.eyes?.left)}/${f(o.eyes?.right)} ` +
       `yaw=${f(o.pose?.yaw, 1)} pitch=${f(o.pose?.pitch, 1)} u=${f(u, 3)} h=${o.box ? (o.box.y2 - o.box.y1).toFixed(0) : '-'}\n`,
   );
 }

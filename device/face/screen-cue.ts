@@ -10,10 +10,10 @@ import type { Box, RgbImage } from './types.js';
  * 2D-detection based on moiré-pattern analysis", IEEE TIFS 2015). Skin has no such grating: its
  * fine detail and the sensor's noise spread their energy over the whole high band, so the
  * spectrum there is flat. The cue is the highest peak of the power spectrum of a 64x64 luma patch
- * at the face centre, in the band 0.3-0.5 cycles/px, over the band's median (peaks on the axes,
- * where codecs leave theirs, count a quarter): 12-92 on camera frames of faces, 171 to
- * thousands through a screen (docs/face.md). Calibrated on frames decoded at the camera's own
- * resolution (640x480): a frame downscaled on decode moves the JPEG grid off its mask.
+ * at the face centre, in the band 0.3-0.5 cycles/px, over the band's median: 12-61 on camera
+ * frames of faces, 214 to thousands through a screen (docs/face.md). Calibrated on frames at the
+ * camera's own resolution: a frame scaled after compression (transcoded video, a decode
+ * downscale) moves the codec's block grid off its mask and into the band.
  *
  * What it leaves out, on purpose: the 8-pixel grid of JPEG blocks (every MJPEG camera frame has
  * it; its harmonics fall on multiples of 1/8 cycles/px on both axes) and the Nyquist row and
@@ -28,13 +28,6 @@ import type { Box, RgbImage } from './types.js';
 export const SCREEN_PATCH = 64;
 const BAND_LOW = 0.3;
 const BAND_HIGH = 0.5;
-/**
- * A peak on an axis (within a bin of it) counts a quarter: the separable block transforms of JPEG
- * and H.264, and resampling, leave energy along the axes of camera frames (real face video: up to
- * 368 on the axes, at most 83 off them), while a screen's moiré lies along its tilt. A screen
- * held square to the camera still shows (synthetic: 1859 on the axis, 465 counted).
- */
-export const ON_AXIS_WEIGHT = 0.25;
 
 const twiddles = new Map<number, { cos: Float64Array; sin: Float64Array }>();
 
@@ -117,15 +110,11 @@ export function powerSpectrum(luma: Float64Array, n: number): Float64Array {
   return power;
 }
 
-/**
- * Highest power in the band over its median (a peak on an axis weighted by ON_AXIS_WEIGHT),
- * without the JPEG grid and the Nyquist lines.
- */
+/** Highest power in the band over its median, without the JPEG grid and the Nyquist lines. */
 export function bandPeakRatio(power: Float64Array, n: number): number {
   const grid = n / 8;
   const values: number[] = [];
   let peak = 0;
-  let onAxis = 0;
   // Half the plane: the spectrum of a real image is symmetric.
   // The Hann window spreads a pure tone over its bin and the two beside it: the Nyquist lines go
   // with their neighbours. The grid points go alone: a screen's moiré folded near an axis lands
@@ -141,12 +130,11 @@ export function bandPeakRatio(power: Float64Array, n: number): number {
       if (r < BAND_LOW || r > BAND_HIGH) continue;
       const p = power[v * n + u] as number;
       values.push(p);
-      if (u <= 1 || Math.abs(sv) <= 1) onAxis = Math.max(onAxis, p);
-      else peak = Math.max(peak, p);
+      if (p > peak) peak = p;
     }
   values.sort((a, b) => a - b);
   const median = values[values.length >> 1] ?? 0;
-  return median > 0 ? Math.max(peak, ON_AXIS_WEIGHT * onAxis) / median : 0;
+  return median > 0 ? peak / median : 0;
 }
 
 /**

@@ -120,9 +120,9 @@ export const FaceLivenessConfig = obj({
   screenPeakMax: Type.Number({
     minimum: 10,
     maximum: 1_000_000,
-    default: 125,
+    default: 150,
     description:
-      "moiré of a filmed screen: the median over frames of the face patch's highest 0.3-0.5 cycles/px spectral peak over the band median (on-axis peaks a quarter) must stay at or under this (camera frames of faces 12-92, screen replays 171 and more; docs/face.md)",
+      "moiré of a filmed screen: the median over frames of the face patch's highest 0.3-0.5 cycles/px spectral peak over the band median must stay at or under this (camera frames of faces 12-61, screen replays 214 and more; docs/face.md)",
   }),
   eyeOpenIndex: Type.Integer({ minimum: 0, maximum: 1, default: 1, description: 'eye model output meaning "open"' }),
 });
