@@ -62,9 +62,15 @@ export async function generateKeyPair(): Promise<KeyPairPem> {
 }
 
 /** A positive serial of 16 random bytes (RFC 5280 allows up to 20). */
-function newSerial(): string {
-  const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] ?? 0) & 0x7f;
+/**
+ * A 16-byte positive serial whose DER INTEGER is minimal: the first byte in 0x01-0x7f. A first
+ * byte of 0 (1 serial in 128) was written as a padded INTEGER; OpenSSL (and so Node) reads the
+ * serial without it while @peculiar/x509 keeps it, and the CRL entry of such a certificate was not
+ * found by its Node serial: a revoked booth could look unrevoked to that check (CI saw it once).
+ */
+export function newSerial(random: (n: number) => Buffer = randomBytes): string {
+  const bytes = random(16);
+  bytes[0] = (bytes[0] ?? 0) & 0x7f || 0x01;
   return bytes.toString('hex');
 }
 

@@ -8,11 +8,24 @@ import {
   createSelfSignedCertificate,
   generateKeyPair,
   issueCertificate,
+  newSerial,
   verifyIssued,
 } from '../../../protocol/crypto/x509.js';
 import { loadOrCreateIdentity, identityPaths } from '../../../device/crypto/identity.js';
 
 describe('x509', () => {
+  it('serials are minimal positive DER INTEGERs: first byte 0x01-0x7f (a 0x00 one was not found in the CRL)', () => {
+    const first = (b: number) => newSerial(() => Buffer.from([b, ...Array<number>(15).fill(0xab)]));
+    expect(first(0x00).slice(0, 2)).toBe('01');
+    expect(first(0x80).slice(0, 2)).toBe('01');
+    expect(first(0xff).slice(0, 2)).toBe('7f');
+    expect(first(0x05).slice(0, 2)).toBe('05');
+    for (let i = 0; i < 2000; i++) {
+      const lead = parseInt(newSerial().slice(0, 2), 16);
+      expect(lead >= 1 && lead <= 0x7f).toBe(true);
+    }
+  });
+
   it('issues a certificate from a CSR that chains to the CA, for the CSR key', async () => {
     const caKeys = await generateKeyPair();
     const caPem = await createSelfSignedCertificate({
