@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compileValidator } from '../protocol/validate.js';
 import { FaceConfig } from '../device/config/sections/face.js';
+import { CameraConfig } from '../device/config/sections/hardware.js';
 import { FaceEngine } from '../device/face/engine.js';
 import { EngineFaceVerifier } from '../device/visit/face-verifier.js';
 import { CaptureLoop } from '../device/visit/capture-loop.js';
@@ -148,17 +149,11 @@ async function main(): Promise<void> {
     const inner = new EngineFaceVerifier(engine);
     await inner.enrol([{ ref: 'A', photos: [(await readFile(FACE)).toString('base64')], templates: [] }]);
     const face = new PiPacedVerifier(inner, FACTOR);
+    // The booth's camera settings (hardware.camera defaults), reading the video file instead.
     const camera = new StreamCamera({
+      ...compileValidator(CameraConfig, { defaults: true }).parse({}),
       source: { kind: 'file', path: video, loop: true },
-      width: 640,
-      height: 480,
       fps: FPS,
-      timeoutMs: 5000,
-      maxFrameBytes: 4 << 20,
-      restartInitialMs: 250,
-      restartMaxMs: 10_000,
-      ffmpegPath: 'ffmpeg',
-      rpicamPath: 'rpicam-vid',
       clock: systemClock,
     });
     await camera.start();
