@@ -19,7 +19,7 @@
  * LIVENESS_FPS override the two rates.
  *
  * npm run bench:liveness  (LIVENESS_SEED=N, LIVENESS_FPS=N, LIVENESS_FULL_FPS=N, LIVENESS_SCALE=N
- * multiplies the number of presentations; BENCH_FACES=DIR for another dataset;
+ * multiplies the number of presentations; LIVENESS_SETS=genuine,print runs only those; BENCH_FACES=DIR for another dataset;
  * LIVENESS_FACE_CONFIG='{"challenge":{"stillPoseDeg":15}}' tries other face settings)
  */
 import { readFile } from 'node:fs/promises';
@@ -63,6 +63,8 @@ const SEED = Number(process.env.LIVENESS_SEED ?? 14);
 const CHALLENGE_FPS = Number(process.env.LIVENESS_FPS ?? 5.1);
 const FULL_FPS = Number(process.env.LIVENESS_FULL_FPS ?? 2.8);
 const SCALE = Number(process.env.LIVENESS_SCALE ?? 1);
+/** Only these sets of presentations, for a quick look (LIVENESS_SETS=genuine,cutout). */
+const SETS = process.env.LIVENESS_SETS?.split(',');
 /** Fewer source frames for a quick look (LIVENESS_SOURCES=N). */
 const MAX_SOURCES = Number(process.env.LIVENESS_SOURCES ?? Infinity);
 const PASSIVE_MS = 1000 / FULL_FPS;
@@ -310,6 +312,9 @@ function summary(outcomes: Outcome[], rule: LivenessRule) {
     verified: outcomes.filter((o) => o.verified).length,
     prompted: outcomes.filter((o) => o.challenged).length,
     outcomes: reasons,
+    verifiedByKind: Object.fromEntries(
+      KINDS.map((k) => [k, outcomes.filter((o) => o.verified && o.kind === k).length]),
+    ),
     // Which rule said not live: the passive model's median, else the screen cue's.
     notLiveBy: {
       passiveModel: notLive.filter((o) => (o.passive ?? 0) < rule.threshold).length,
@@ -387,6 +392,7 @@ async function main(): Promise<void> {
   const r = seeded(SEED);
   const run = async (name: string, make: (s: Source, r: Rand) => Scene, perSource: number) => {
     const out: Outcome[] = [];
+    if (SETS && !SETS.includes(name)) return out;
     for (let k = 0; k < Math.round(perSource * SCALE); k++)
       for (const [i, s] of list.entries()) {
         const kind = KINDS[(i + k) % KINDS.length] as ChallengeKind;

@@ -69,8 +69,11 @@ export interface ChallengeRule {
   /** The whole challenge, from its first frame; then it has failed ('expired'). */
   windowMs: number;
   /**
-   * Two frames further apart than this are not consecutive and the sequence starts over. About
-   * the longest blink: a wider gap could hide a whole blink, or a print being swapped or covered.
+   * Two frames further apart than this are not consecutive and the sequence starts over (a
+   * print swapped or covered between them). Above the full analysis path's frame period on a
+   * Pi 4 budget (2.8 frames/s, 290-430 ms with jitter): until the passive decision the challenge
+   * sees frames at that rate, and a smaller gap restarted most sequences there (docs/face.md).
+   * A blink shorter than a gap can fall between two frames: missed, never made up.
    */
   maxGapMs: number;
   /** Frames the consecutive sequence needs at least (open, closed, open is 3). */

@@ -216,9 +216,9 @@ export const FaceChallengeConfig = obj({
   maxGapMs: Type.Integer({
     minimum: 50,
     maximum: 10_000,
-    default: 400,
+    default: 600,
     description:
-      'frames further apart are not consecutive and the sequence restarts (about the longest blink: a wider gap could hide one)',
+      "frames further apart are not consecutive and the sequence restarts: above the full analysis path's frame period on a Pi 4 (290-430 ms), which the challenge's first frames come at",
   }),
   sameSessionThreshold: Type.Number({
     minimum: -1,
