@@ -17,6 +17,8 @@ export function projectDir(): string {
 export interface HostPaths {
   configFile: string;
   sysGpio: string;
+  /** sysfs class of V4L2 devices: tells a USB (UVC) webcam from a Pi camera's nodes. */
+  sysVideo: string;
   devDir: string;
   serialById: string;
   modelsDir: string;
@@ -33,6 +35,7 @@ export function hostPaths(env: NodeJS.ProcessEnv = process.env): HostPaths {
   return {
     configFile: env.BOOTH_CONFIG_DEFAULT ?? '/etc/booth/booth.json',
     sysGpio: env.BOOTH_SYSFS_GPIO ?? '/sys/class/gpio',
+    sysVideo: env.BOOTH_SYSFS_VIDEO ?? '/sys/class/video4linux',
     devDir: env.BOOTH_DEV_DIR ?? '/dev',
     serialById: env.BOOTH_SERIAL_BY_ID ?? '/dev/serial/by-id',
     modelsDir: env.BOOTH_MODELS_DIR ?? join(root, 'models'),

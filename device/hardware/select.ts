@@ -1,5 +1,7 @@
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { access, constants, realpath } from 'node:fs/promises';
+import { basename, delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
 import type { BoothConfig } from '../config/schema.js';
 import type { Static } from '@sinclair/typebox';
 import type { CameraConfig } from '../config/sections/hardware.js';
@@ -70,7 +72,7 @@ export async function selectHardware(config: BoothConfig, clock: Clock, warn: (m
   const hw = config.hardware;
   const demo = join(paths.fixturesDir, 'demo');
 
-  const { camera, choice: cameraChoice } = await selectCamera(hw.camera, demo, clock);
+  const { camera, choice: cameraChoice } = await selectCamera(hw.camera, demo, clock, paths.sysVideo);
 
   const serialPresent = await exists(hw.tablet.path);
   const tabletChoice = decide(
@@ -122,17 +124,49 @@ export async function selectHardware(config: BoothConfig, clock: Clock, warn: (m
   return { camera, tablet, leds, choices: [cameraChoice, tabletChoice, ledsChoice] };
 }
 
+/** Whether the V4L2 device is a USB Video Class webcam (its sysfs driver is uvcvideo). */
+export async function isUvcDevice(device: string, sysVideo: string): Promise<boolean> {
+  try {
+    const node = basename(await realpath(device));
+    return basename(await realpath(join(sysVideo, node, 'device', 'driver'))) === 'uvcvideo';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `rpicam-vid --list-cameras` lists camera `index` ("0 : imx708 [4608x2592 ...]").
+ * Asked only when no USB webcam is configured: libcamera takes about a second to answer.
+ */
+export async function listsPiCamera(program: string, index: number): Promise<boolean> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(program, ['--list-cameras'], { timeout: 10_000 });
+    return `${stdout}\n${stderr}`.split('\n').some((line) => new RegExp(`^\\s*${index}\\s*:\\s*\\S`).test(line));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The camera: a streaming driver (ffmpeg over V4L2, rpicam-vid) when its program is installed,
  * fswebcam (one process per frame) as the fallback; the simulator streams `simVideo` through
- * the same streaming adapter when ffmpeg is there, else plays the image folder.
+ * the same streaming adapter when ffmpeg is there, else plays the image folder. `auto` takes a
+ * USB webcam at `device` first, then a Pi camera that rpicam-vid lists (on Raspberry Pi OS
+ * Bookworm a Pi camera's /dev/video* nodes give raw Bayer frames that ffmpeg cannot use), then
+ * ffmpeg or fswebcam on `device`.
  */
 export async function selectCamera(
   c: Static<typeof CameraConfig>,
   demoDir: string,
   clock: Clock,
+  sysVideo = '/sys/class/video4linux',
 ): Promise<{ camera: Camera; choice: HardwareChoice }> {
   const ffmpeg = await findProgram(c.ffmpegPath);
+  if (c.driver === 'auto' && c.mode !== 'sim' && !(await isUvcDevice(c.device, sysVideo))) {
+    const rpicam = await findProgram(c.rpicamPath);
+    if (rpicam && (await listsPiCamera(rpicam, c.rpicamCamera)))
+      return selectCamera({ ...c, driver: 'rpicam', rpicamPath: rpicam }, demoDir, clock, sysVideo);
+  }
   const stream = (source: ConstructorParameters<typeof StreamCamera>[0]['source'], program: string) =>
     new StreamCamera({
       ...c,

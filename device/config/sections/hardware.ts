@@ -29,7 +29,7 @@ export const CameraConfig = Type.Object(
       {
         default: 'auto',
         description:
-          'ffmpeg: one long-running ffmpeg streams MJPEG from the V4L2 device (USB webcams); rpicam: rpicam-vid streams a Pi camera; fswebcam: one process per frame (fallback); auto: ffmpeg when installed, else fswebcam',
+          'ffmpeg: one long-running ffmpeg streams MJPEG from the V4L2 device (USB webcams); rpicam: rpicam-vid streams a Pi camera; fswebcam: one process per frame (fallback); auto: a USB (UVC) webcam at device, else a Pi camera rpicam-vid lists, else ffmpeg when installed, else fswebcam',
       },
     ),
     fps: Type.Integer({ minimum: 1, maximum: 60, default: 15, description: 'frame rate asked of a streaming camera' }),
