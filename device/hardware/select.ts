@@ -139,9 +139,10 @@ export async function isUvcDevice(device: string, sysVideo: string): Promise<boo
  * Asked only when no USB webcam is configured: libcamera takes about a second to answer.
  */
 export async function listsPiCamera(program: string, index: number): Promise<boolean> {
+  const listed = new RegExp(`^\\s*${index}\\s*:\\s*\\S`);
   try {
     const { stdout, stderr } = await promisify(execFile)(program, ['--list-cameras'], { timeout: 10_000 });
-    return `${stdout}\n${stderr}`.split('\n').some((line) => new RegExp(`^\\s*${index}\\s*:\\s*\\S`).test(line));
+    return `${stdout}\n${stderr}`.split('\n').some((line) => listed.test(line));
   } catch {
     return false;
   }
@@ -159,14 +160,14 @@ export async function selectCamera(
   c: Static<typeof CameraConfig>,
   demoDir: string,
   clock: Clock,
-  sysVideo = '/sys/class/video4linux',
+  sysVideo = hostPaths().sysVideo,
 ): Promise<{ camera: Camera; choice: HardwareChoice }> {
   const ffmpeg = await findProgram(c.ffmpegPath);
-  if (c.driver === 'auto' && c.mode !== 'sim' && !(await isUvcDevice(c.device, sysVideo))) {
-    const rpicam = await findProgram(c.rpicamPath);
-    if (rpicam && (await listsPiCamera(rpicam, c.rpicamCamera)))
-      return selectCamera({ ...c, driver: 'rpicam', rpicamPath: rpicam }, demoDir, clock, sysVideo);
-  }
+  const mayBePi =
+    c.driver === 'rpicam' || (c.driver === 'auto' && c.mode !== 'sim' && !(await isUvcDevice(c.device, sysVideo)));
+  const rpicam = mayBePi ? await findProgram(c.rpicamPath) : null;
+  const piCamera =
+    c.driver === 'rpicam' || (c.driver === 'auto' && rpicam !== null && (await listsPiCamera(rpicam, c.rpicamCamera)));
   const stream = (source: ConstructorParameters<typeof StreamCamera>[0]['source'], program: string) =>
     new StreamCamera({
       ...c,
@@ -178,8 +179,7 @@ export async function selectCamera(
   let present: boolean;
   let why: string;
   let real: () => Camera;
-  if (c.driver === 'rpicam') {
-    const rpicam = await findProgram(c.rpicamPath);
+  if (piCamera) {
     present = rpicam !== null;
     why = rpicam ? `Pi camera ${c.rpicamCamera} with ${rpicam}` : `${c.rpicamPath} not installed`;
     real = () => stream({ kind: 'rpicam', camera: c.rpicamCamera }, rpicam ?? c.rpicamPath);

@@ -75,10 +75,7 @@ describe('camera selection', () => {
     // Bookworm: the Pi camera's /dev/video0 is the unicam node (raw Bayer); ffmpeg cannot use it.
     const rpicam = await fakeRpicam(PI_CAMERA);
     const unicam = await fakeV4l2('unicam');
-    const pi = await pick(
-      { ...unicam, device: unicam.device, rpicamPath: rpicam, ffmpegPath: FAKE_FFMPEG },
-      unicam.sysVideo,
-    );
+    const pi = await pick({ device: unicam.device, rpicamPath: rpicam, ffmpegPath: FAKE_FFMPEG }, unicam.sysVideo);
     expect(pi.camera.info.adapter).toBe('rpicam-vid');
     expect(pi.choice).toMatchObject({ chosen: 'real', reason: `auto: Pi camera 0 with ${rpicam}` });
     const usb = await fakeV4l2('uvcvideo');
