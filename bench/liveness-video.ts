@@ -28,30 +28,27 @@
  * LIVENESS_ANALYSE_FPS=N to pace the analysis as on a Pi, LIVENESS_RULE=JSON to try other
  * face.challenge settings)
  */
-import { execFile, spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { execFile } from 'node:child_process';
+import { relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { compileValidator } from '../protocol/validate.js';
 import { BoothError } from '../protocol/errors.js';
 import { FaceConfig, type FaceSettings } from '../device/config/sections/face.js';
-import { CameraConfig } from '../device/config/sections/hardware.js';
 import { VisitConfig } from '../device/config/sections/visit.js';
 import { decodeImage } from '../device/face/decode.js';
 import { FaceEngine } from '../device/face/engine.js';
 import { median, noseFrame, type Challenge, type ChallengeKind } from '../device/face/liveness.js';
-import { StreamCamera, type StreamCameraOptions } from '../device/hardware/camera/stream.js';
-import { JpegSplitter } from '../device/hardware/camera/jpeg-splitter.js';
+import { StreamCamera } from '../device/hardware/camera/stream.js';
 import { systemClock } from '../device/hardware/system-clock.js';
 import { challengeFrame, decide, passiveRule } from '../device/visit/capture-loop.js';
 import { EngineFaceVerifier } from '../device/visit/face-verifier.js';
 import type { FrameCheck } from '../device/visit/ports.js';
 import { replayFrame, replayScreen, room, seeded, toJpeg, type ReplayScreen } from './liveness-scenes.js';
+import { cameraDefaults, cameraOptions, frontalFrames, sampleFrames, VIDEO, videoFiles } from './video-frames.js';
 
 const DIR = process.env.LIVENESS_VIDEOS ?? '/work/real-video-data';
 const SEED = Number(process.env.LIVENESS_SEED ?? 14);
-const VIDEO = /\.(mp4|mov|avi|webm|mkv)$/i;
 const KINDS: readonly ChallengeKind[] = ['blink', 'turn-left', 'turn-right'];
 /** Frames a second sampled when looking for the gallery frame. */
 const ENROL_FPS = 4;
@@ -66,7 +63,6 @@ const ANALYSE_FPS = Number(process.env.LIVENESS_ANALYSE_FPS ?? Infinity);
 const settings: FaceSettings = compileValidator(FaceConfig, { defaults: true }).parse({
   challenge: JSON.parse(process.env.LIVENESS_RULE ?? '{}') as unknown,
 });
-const cameraDefaults = compileValidator(CameraConfig, { defaults: true }).parse({});
 const { framesToDecide } = compileValidator(VisitConfig, { defaults: true }).parse({});
 
 interface Video {
@@ -92,10 +88,6 @@ const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 const range = (xs: number[]) =>
   xs.length === 0 ? null : { min: round(Math.min(...xs)), max: round(Math.max(...xs)), n: xs.length };
 
-function cameraOptions(path: string): StreamCameraOptions {
-  return { ...cameraDefaults, source: { kind: 'file', path, loop: false }, clock: systemClock };
-}
-
 async function probe(file: string): Promise<{ fps: number; seconds: number }> {
   const { stdout } = await promisify(execFile)('ffprobe', [
     ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=avg_frame_rate:format=duration'],
@@ -106,37 +98,18 @@ async function probe(file: string): Promise<{ fps: number; seconds: number }> {
   return { fps: round((n ?? 0) / (d || 1), 2), seconds: round(Number(j.format.duration), 2) };
 }
 
-/**
- * Frames of the video as the camera would deliver them (its own ffmpeg command, scaled and
- * padded alike), ENROL_FPS a second, as fast as ffmpeg decodes them.
- */
-async function sampleFrames(file: string): Promise<Buffer[]> {
-  const { program, args } = new StreamCamera(cameraOptions(file)).command();
-  const vf = args.indexOf('-vf') + 1;
-  const fast = args.map((a, i) => (i === vf ? `fps=${ENROL_FPS},${a}` : a)).filter((a) => a !== '-re');
-  const frames: Buffer[] = [];
-  const splitter = new JpegSplitter((j) => frames.push(j), cameraDefaults.maxFrameBytes);
-  const child = spawn(program, fast, { stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout.on('data', (c: Buffer) => splitter.push(c));
-  const code = await new Promise<number | null>((r) => child.on('close', r));
-  if (code !== 0) throw new Error(`${program} exited with ${code} on ${file}`);
-  return frames;
-}
-
 /** The most frontal usable frame of the second half (else of the whole video). */
 async function enrolFrame(engine: FaceEngine, file: string): Promise<Pick<Video, 'enrol' | 'reasons'>> {
-  const frames = await sampleFrames(file);
-  const found: { atMs: number; yaw: number; jpeg: Buffer; late: boolean }[] = [];
-  const reasons: Record<string, number> = {};
-  for (const [i, jpeg] of frames.entries()) {
-    const a = await engine.analyse(jpeg, 'live', file);
-    for (const r of a.reasons) reasons[r] = (reasons[r] ?? 0) + 1;
-    if (!a.face?.pose || a.reasons.length > 0) continue;
-    found.push({ atMs: Math.round((1000 * i) / ENROL_FPS), yaw: a.face.pose.yaw, jpeg, late: i >= frames.length / 2 });
-  }
-  const pool = found.some((f) => f.late) ? found.filter((f) => f.late) : found;
-  const best = pool.sort((a, b) => Math.abs(a.yaw) - Math.abs(b.yaw))[0];
-  return { enrol: best ? { atMs: best.atMs, yaw: round(best.yaw, 1), jpeg: best.jpeg } : null, reasons };
+  const frames = await sampleFrames(file, ENROL_FPS);
+  const { found, reasons } = await frontalFrames(engine, frames, file);
+  const late = found.filter((f) => f.index >= frames.length / 2);
+  const best = (late.length > 0 ? late : found)[0];
+  return {
+    enrol: best
+      ? { atMs: Math.round((1000 * best.index) / ENROL_FPS), yaw: round(best.yaw, 1), jpeg: best.jpeg }
+      : null,
+    reasons,
+  };
 }
 
 /** One pass of a video through the camera and the decision path; `screen`: shown as a replay. */
@@ -270,21 +243,13 @@ function track(engine: FaceEngine, kind: ChallengeKind): Challenge {
   return engine.newChallenge(() => (kinds.indexOf(kind) + 0.5) / kinds.length);
 }
 
-async function videos(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => (e.isFile() || e.isSymbolicLink()) && VIDEO.test(e.name))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   const engine = new FaceEngine({ settings });
   await engine.start();
   const verifier = new EngineFaceVerifier(engine, (m, d) => process.stderr.write(`${m} ${JSON.stringify(d)}\n`));
   const list: Video[] = [];
-  for (const file of await videos(DIR)) {
+  for (const file of await videoFiles(DIR)) {
     const ref = relative(DIR, file).replace(VIDEO, '');
     const info = await probe(file);
     list.push({ file, ref, ...info, ...(await enrolFrame(engine, file)) });

@@ -6,7 +6,8 @@
  *
  * Each presentation runs the booth's own decision path on synthetic frames (bench/liveness-scenes.ts)
  * from the shared faces dataset (master.csv: identities from its "Yes" pairs, one reference
- * photo each): the engine as shipped (default face config), the verifier (EngineFaceVerifier:
+ * photo each; each photo filled to 640x480 without black bars, fill-frame.ts), or with
+ * LIVENESS_BASES=DIR from frames of real videos (one person each): the engine as shipped (default face config), the verifier (EngineFaceVerifier:
  * 1:N match, live templates kept for the challenge) and the visit's CaptureLoop (the prompt at
  * the first matched frame, the passive decision over `visit.framesToDecide` usable frames, the
  * challenge bound to the matched face, face.challenge defaults).
@@ -23,7 +24,7 @@
  * LIVENESS_FACE_CONFIG='{"challenge":{"stillPoseDeg":15}}' tries other face settings)
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { compileValidator } from '../protocol/validate.js';
 import { FaceConfig, type FaceSettings } from '../device/config/sections/face.js';
@@ -34,7 +35,7 @@ import { parsePairsCsv } from '../device/face/evaluate.js';
 import { median, noseFrame, type ChallengeKind } from '../device/face/liveness.js';
 import { landmarks68 } from '../device/face/stages.js';
 import type { RgbImage } from '../device/face/types.js';
-import { frame640 } from '../device/face/variants.js';
+import { fillFrame } from '../device/hardware/camera/fill-frame.js';
 import { CaptureLoop, passiveRule } from '../device/visit/capture-loop.js';
 import { EngineFaceVerifier } from '../device/visit/face-verifier.js';
 import type { FaceVerifier, FrameCheck, LivenessRule } from '../device/visit/ports.js';
@@ -57,8 +58,11 @@ import {
   type FaceGeometry,
   type Rand,
 } from './liveness-scenes.js';
+import { frontalFrames, sampleFrames, VIDEO, videoFiles } from './video-frames.js';
 
 const FACES = process.env.BENCH_FACES ?? resolve(projectDir(), '../shared/datasets/faces');
+/** Live-capture bases instead of the dataset's photos: a directory of real videos, one person each. */
+const BASES = process.env.LIVENESS_BASES;
 const SEED = Number(process.env.LIVENESS_SEED ?? 14);
 const CHALLENGE_FPS = Number(process.env.LIVENESS_FPS ?? 5.1);
 const FULL_FPS = Number(process.env.LIVENESS_FULL_FPS ?? 2.8);
@@ -325,7 +329,30 @@ function summary(outcomes: Outcome[], rule: LivenessRule) {
   };
 }
 
-async function sources(engine: FaceEngine): Promise<{ list: Source[]; refs: Map<string, string[]> }> {
+/** The sources and the roster: one reference photo per identity. */
+interface Sources {
+  list: Source[];
+  gallery: { ref: string; photo: Buffer }[];
+}
+
+async function source(engine: FaceEngine, file: string, ref: string, jpeg: Buffer): Promise<Source | null> {
+  // A camera frame: the photo fills it, no black bars (fill-frame.ts).
+  const frame = await (await fillFrame(jpeg, 640, 480)).jpeg({ quality: 90 }).toBuffer();
+  const base = await decodeImage(frame, engine.settings.decode);
+  const a = await engine.analyseImage(base, 'live');
+  if (!a.face || a.reasons.length > 0) return null; // not a usable live frame to begin with
+  const points = await landmarks68(engine.inference, base, a.face.box);
+  const b = a.face.box;
+  return {
+    file,
+    ref,
+    base,
+    geometry: { cx: (b.x1 + b.x2) / 2, cy: (b.y1 + b.y2) / 2, w: b.x2 - b.x1, h: b.y2 - b.y1, points },
+  };
+}
+
+/** The dataset's photos (master.csv: identities from its "Yes" pairs, each one's first photo the reference). */
+async function datasetSources(engine: FaceEngine): Promise<Sources> {
   const pairs = parsePairsCsv(await readFile(resolve(FACES, 'master.csv'), 'utf8'));
   const parent = new Map<string, string>();
   const find = (x: string): string => {
@@ -345,19 +372,37 @@ async function sources(engine: FaceEngine): Promise<{ list: Source[]; refs: Map<
   const list: Source[] = [];
   for (const file of files) {
     if (list.length >= MAX_SOURCES) break;
-    const base = await decodeImage(await frame640(await readFile(resolve(FACES, file))), engine.settings.decode);
-    const a = await engine.analyseImage(base, 'live');
-    if (!a.face || a.reasons.length > 0) continue; // not a usable live frame to begin with
-    const points = await landmarks68(engine.inference, base, a.face.box);
-    const b = a.face.box;
-    list.push({
-      file,
-      ref: find(file),
-      base,
-      geometry: { cx: (b.x1 + b.x2) / 2, cy: (b.y1 + b.y2) / 2, w: b.x2 - b.x1, h: b.y2 - b.y1, points },
-    });
+    const s = await source(engine, file, find(file), await readFile(resolve(FACES, file)));
+    if (s) list.push(s);
   }
-  return { list, refs };
+  const gallery = [];
+  for (const [ref, group] of refs) gallery.push({ ref, photo: await readFile(resolve(FACES, group[0] as string)) });
+  return { list, gallery };
+}
+
+/**
+ * Live-capture bases (LIVENESS_BASES=DIR of real videos, one person each): the source is the
+ * most frontal usable frame of a video's second half, the reference the most frontal of its
+ * first half (another moment of the same capture). The presentations are then built on it as
+ * on the dataset's photos.
+ */
+async function videoSources(engine: FaceEngine, dir: string): Promise<Sources> {
+  const list: Source[] = [];
+  const gallery = [];
+  for (const file of await videoFiles(dir)) {
+    if (list.length >= MAX_SOURCES) break;
+    const frames = await sampleFrames(file, 4);
+    const { found } = await frontalFrames(engine, frames, file);
+    const late = found.find((f) => f.index >= frames.length / 2);
+    const early = found.find((f) => f.index < frames.length / 2 && f !== late);
+    if (!late || !early) continue;
+    const ref = relative(dir, file).replace(VIDEO, '');
+    const s = await source(engine, ref, ref, late.jpeg);
+    if (!s) continue;
+    list.push(s);
+    gallery.push({ ref, photo: early.jpeg });
+  }
+  return { list, gallery };
 }
 
 async function main(): Promise<void> {
@@ -370,16 +415,8 @@ async function main(): Promise<void> {
   const engine = new FaceEngine({ settings });
   await engine.start();
   const verifier = new EngineFaceVerifier(engine);
-  const { list, refs } = await sources(engine);
-  // One reference photo per identity (its first file), as a roster would have.
-  const gallery = [];
-  for (const [ref, files] of refs)
-    gallery.push({
-      ref,
-      photos: [(await readFile(resolve(FACES, files[0] as string))).toString('base64')],
-      templates: [],
-    });
-  await verifier.enrol(gallery);
+  const { list, gallery } = BASES ? await videoSources(engine, BASES) : await datasetSources(engine);
+  await verifier.enrol(gallery.map((g) => ({ ref: g.ref, photos: [g.photo.toString('base64')], templates: [] })));
 
   // Diagnostics of the synthesis: does the eye model see the synthetic closed eyes as closed?
   let shut = 0;
@@ -429,7 +466,13 @@ async function main(): Promise<void> {
     bench: 'liveness',
     standard:
       'ISO/IEC 30107-3: APCER per attack type = attack presentations verified / attack presentations; BPCER = genuine presentations not verified / genuine presentations',
-    dataset: { dir: FACES, sourceFrames: list.length, identities: refs.size, seed: SEED },
+    dataset: {
+      dir: BASES ?? FACES,
+      bases: BASES ? 'live-capture video frames' : 'dataset photos',
+      sourceFrames: list.length,
+      identities: gallery.length,
+      seed: SEED,
+    },
     pacing: {
       fullFps: FULL_FPS,
       challengeFps: CHALLENGE_FPS,

@@ -1,9 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import sharp from 'sharp';
 import type { AdapterInfo, Camera, CameraFrame, Clock } from '../../core/ports.js';
 import { BoothError } from '../../../protocol/errors.js';
+import { fillFrame } from './fill-frame.js';
 import { checkJpeg } from './jpeg-check.js';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png']);
@@ -78,9 +78,9 @@ export class FolderCamera implements Camera {
   private async toFrame(file: string): Promise<Buffer> {
     const input = await readFile(file);
     try {
-      const jpeg = await sharp(input, { failOn: 'truncated' })
-        .rotate()
-        .resize(this.options.width, this.options.height, { fit: 'contain', background: { r: 0, g: 0, b: 0 } })
+      const jpeg = await (
+        await fillFrame(input, this.options.width, this.options.height)
+      )
         .jpeg({ quality: 90 })
         .toBuffer();
       await checkJpeg(jpeg, file);

@@ -2,14 +2,18 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import type { AdapterInfo, Camera, CameraFrame, CameraState, Clock } from '../../core/ports.js';
 import { BoothError } from '../../../protocol/errors.js';
+import { coverFilter, fillFilter, probeFrameSize, type FrameSize } from './fill-frame.js';
 import { JpegSplitter, jpegSize } from './jpeg-splitter.js';
 
 /** Where the MJPEG stream comes from: a USB (UVC) webcam, a Pi camera, or a video file. */
 export type StreamSource =
   | { kind: 'v4l2'; device: string }
   | { kind: 'rpicam'; camera: number }
-  /** A video file played at its own frame rate; `loop` starts it again when it ends (the simulator). */
-  | { kind: 'file'; path: string; loop: boolean };
+  /**
+   * A video file played at its own frame rate; `loop` starts it again when it ends (the
+   * simulator). `size`: its frame size, probed at start when not given (fill-frame.ts).
+   */
+  | { kind: 'file'; path: string; loop: boolean; size?: FrameSize };
 
 export interface StreamCameraOptions {
   source: StreamSource;
@@ -65,6 +69,8 @@ export class StreamCamera implements Camera {
   private readonly stateListeners = new Set<(s: CameraState, detail?: string) => void>();
   private readonly waiters = new Set<{ resolve: (f: Latest) => void; reject: (e: Error) => void }>();
   private splitter: JpegSplitter | null = null;
+  /** A video file's frame size found at start (null: it could not be probed). */
+  private probed: FrameSize | null | undefined;
 
   constructor(private readonly options: StreamCameraOptions) {
     this.backoff = options.restartInitialMs;
@@ -115,12 +121,24 @@ export class StreamCamera implements Camera {
           ...['--height', String(o.height), '--framerate', String(o.fps), '--nopreview', '-t', '0', '-o', '-'],
         ],
       };
-    const fit = `scale=${o.width}:${o.height}:force_original_aspect_ratio=decrease,pad=${o.width}:${o.height}:(ow-iw)/2:(oh-ih)/2`;
+    const size = s.size ?? this.probed;
     return {
       program: o.ffmpegPath,
       args: [
         ...quiet,
-        ...['-re', '-i', s.path, '-an', '-vf', fit, '-f', 'mjpeg', '-q:v', String(o.fileQuality ?? 3), 'pipe:1'],
+        ...[
+          '-re',
+          '-i',
+          s.path,
+          '-an',
+          '-vf',
+          size ? fillFilter(size, o.width, o.height) : coverFilter(o.width, o.height),
+          '-f',
+          'mjpeg',
+          '-q:v',
+          String(o.fileQuality ?? 3),
+          'pipe:1',
+        ],
       ],
     };
   }
@@ -137,6 +155,11 @@ export class StreamCamera implements Camera {
 
   async start(): Promise<void> {
     if (!this.stopped) return;
+    const s = this.options.source;
+    // A video file is fitted whole into the frame, its edges repeated to fill it: that needs
+    // its size. Unknown (no ffprobe, an odd file), the frame is cropped from the middle.
+    if (s.kind === 'file' && !s.size && this.probed === undefined)
+      this.probed = await probeFrameSize(s.path, this.options.ffmpegPath.replace(/ffmpeg$/, 'ffprobe'));
     this.stopped = false;
     this.backoff = this.options.restartInitialMs;
     this.failures = 0;

@@ -7,6 +7,8 @@ import { FswebcamCamera } from '../../../device/hardware/camera/fswebcam.js';
 import { FolderCamera } from '../../../device/hardware/camera/folder.js';
 import { ManualClock } from '../../../device/core/clock.js';
 import { cameraContract } from '../../helpers/camera-contract.js';
+import { edgeLuma } from '../../helpers/frame-edges.js';
+import sharp from 'sharp';
 
 const FAKE = resolve('test/fixtures/fake-fswebcam/fswebcam');
 const DEMO = resolve('test/fixtures/demo/camera');
@@ -163,6 +165,23 @@ describe('FolderCamera', () => {
     const cam = new FolderCamera({ source: seq, width: 160, height: 120, clock: new ManualClock() });
     await cam.start();
     expect((await cam.grab()).width).toBe(160);
+  });
+
+  it('fills the frame with a photo of another shape: no black bars (the passive model reads them as a border)', async () => {
+    // A white portrait photo and a white wide one, each framed at 4:3.
+    for (const [w, h] of [
+      [300, 600],
+      [800, 300],
+    ] as const) {
+      const folder = await mkdtemp(join(work, `white-${w}x${h}-`));
+      await sharp({ create: { width: w, height: h, channels: 3, background: '#fff' } })
+        .png()
+        .toFile(join(folder, 'frame.png'));
+      const cam = new FolderCamera({ source: folder, width: 160, height: 120, clock: new ManualClock() });
+      await cam.start();
+      const edges = await edgeLuma((await cam.grab()).jpeg);
+      for (const [side, luma] of Object.entries(edges)) expect(luma, `${w}x${h} ${side}`).toBeGreaterThan(240);
+    }
   });
 
   it('refuses an empty folder and a non-image file with a clear error', async () => {

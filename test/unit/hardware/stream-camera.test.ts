@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { makeVideo } from '../../../device/hardware/camera/make-video.js';
 import { systemClock } from '../../../device/hardware/system-clock.js';
 import type { CameraFrame, CameraState } from '../../../device/core/ports.js';
 import { cameraContract } from '../../helpers/camera-contract.js';
+import { edgeLuma } from '../../helpers/frame-edges.js';
 
 // Real ffmpeg plays a generated video (the simulator's and the tests' source); a fake ffmpeg
 // (test/fixtures/fake-ffmpeg) stands in for a V4L2 device that can be unplugged.
@@ -119,6 +121,55 @@ describe('streaming camera', () => {
     expect(frames[2]!.at).toBeGreaterThan(frames[1]!.at);
     expect(seen.length).toBeGreaterThanOrEqual(3);
     expect(cam.state).toBe('streaming');
+  });
+
+  it('fills the frame from a video of another shape: fitted whole, edges repeated, no black bars', async () => {
+    // White 16:9 and portrait videos played into a 4:3 frame: padding would leave black bars
+    // (which the passive liveness model reads as a print's or a screen's border).
+    for (const size of ['640x360', '360x640']) {
+      const file = join(work, `white-${size}.avi`);
+      await new Promise<void>((done, fail) =>
+        spawn('ffmpeg', [
+          '-loglevel',
+          'error',
+          '-y',
+          '-f',
+          'lavfi',
+          '-i',
+          `color=c=white:size=${size}:rate=15`,
+          '-t',
+          '1',
+          '-c:v',
+          'mjpeg',
+          file,
+        ])
+          .on('error', fail)
+          .on('close', (code) => (code === 0 ? done() : fail(new Error(`ffmpeg exited ${code}`)))),
+      );
+      const cam = camera({ source: { kind: 'file', path: file, loop: true } });
+      await cam.start();
+      const edges = await edgeLuma((await cam.grab()).jpeg);
+      for (const [side, luma] of Object.entries(edges)) expect(luma, `${size} ${side}`).toBeGreaterThan(240);
+      await cam.stop();
+    }
+    // Fitted whole, not cropped: a portrait video's red top band is still in the frame, and its
+    // edge repeated sideways fills the corners (a crop from the middle would lose it).
+    const banded = join(work, 'banded.avi');
+    const band = 'color=c=white:size=360x640:rate=15,drawbox=x=0:y=0:w=360:h=40:color=red:t=fill';
+    await new Promise<void>((done, fail) =>
+      spawn('ffmpeg', ['-loglevel', 'error', '-y', '-f', 'lavfi', '-i', band, '-t', '1', '-c:v', 'mjpeg', banded])
+        .on('error', fail)
+        .on('close', (code) => (code === 0 ? done() : fail(new Error(`ffmpeg exited ${code}`)))),
+    );
+    const cam = camera({ source: { kind: 'file', path: banded, loop: true } });
+    await cam.start();
+    const { data, info } = await sharp((await cam.grab()).jpeg)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    for (const x of [2, info.width / 2, info.width - 3]) {
+      const at = (4 * info.width + x) * info.channels; // row 4
+      expect([data[at]! > 180, data[at + 1]! < 90], `column ${x}`).toEqual([true, true]);
+    }
   });
 
   it('gives a slow consumer the newest frame only, never a stale or repeated one', async () => {
