@@ -33,6 +33,7 @@ import { MODEL_NAMES, type ModelName } from '../device/face/models.js';
 import {
   detectInput,
   eyeInputs,
+  fasInput,
   featureInput,
   landmarkInput,
   landmarks68,
@@ -185,6 +186,8 @@ async function timingRun(frames: Uint8Array[]): Promise<Record<string, unknown>>
           ['eye', eyeL],
           ['eye', eyeR],
           ['pose', poseInput(img, a.face!.box)],
+          ['fasV2', fasInput(img, a.face!.box, 'fasV2')],
+          ['fasV1se', fasInput(img, a.face!.box, 'fasV1se')],
         ];
       };
       const fastest = Object.fromEntries(MODEL_NAMES.map((n) => [n, Infinity])) as Record<ModelName, number>;

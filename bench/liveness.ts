@@ -14,8 +14,9 @@
  *
  * Time is simulated, not measured: frames are taken at the analysis rates measured on a Pi 4
  * budget by `npm run bench:camera` (the camera streams; analysis is paced by the engine): the
- * full path 2.8 frames/s until the passive decision, the challenge frames (light path, a full
- * check every 4th) 5.1 frames/s after it, each period with +-20 % jitter; a decision or a prompt
+ * full path 3.8 frames/s until the passive decision, the challenge frames (light path, a full
+ * check every 4th) 6.7 frames/s after it (the slowest of four runs on a quiet machine; 2.8 and
+ * 5.1 under a load average of 28), each period with +-20 % jitter; a decision or a prompt
  * is known one period after its frame was taken (its analysis). LIVENESS_FULL_FPS and
  * LIVENESS_FPS override the two rates.
  *
@@ -64,8 +65,8 @@ const FACES = process.env.BENCH_FACES ?? resolve(projectDir(), '../shared/datase
 /** Live-capture bases instead of the dataset's photos: a directory of real videos, one person each. */
 const BASES = process.env.LIVENESS_BASES;
 const SEED = Number(process.env.LIVENESS_SEED ?? 14);
-const CHALLENGE_FPS = Number(process.env.LIVENESS_FPS ?? 5.1);
-const FULL_FPS = Number(process.env.LIVENESS_FULL_FPS ?? 2.8);
+const CHALLENGE_FPS = Number(process.env.LIVENESS_FPS ?? 6.7);
+const FULL_FPS = Number(process.env.LIVENESS_FULL_FPS ?? 3.8);
 const SCALE = Number(process.env.LIVENESS_SCALE ?? 1);
 /** Only these sets of presentations, for a quick look (LIVENESS_SETS=genuine,cutout). */
 const SETS = process.env.LIVENESS_SETS?.split(',');

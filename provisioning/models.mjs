@@ -37,7 +37,9 @@ export class ModelIntegrityError extends Error {
 }
 
 /**
- * @typedef {{ name: string, path: string, file: string, sha256: string,
+ * A model has either `path` (inside the npm tarball of `source`, fetched) or `committed: true`
+ * (in the repository's models/ itself: only verified, never fetched; models/SOURCE.md).
+ * @typedef {{ name: string, path?: string, committed?: boolean, file: string, sha256: string,
  *   inputs: Record<string, number[]>, outputs: Record<string, number[]> }} ModelEntry
  * @typedef {{ source: { package: string, version: string, license?: string }, models: ModelEntry[] }} Manifest
  * @typedef {{ name: string, file: string, ok: boolean, reason?: 'missing' | 'mismatch', sha256?: string }} ModelCheck
@@ -51,8 +53,10 @@ export async function readManifest(modelsDir = DEFAULT_MODELS_DIR) {
     throw new Error(`${join(modelsDir, 'manifest.json')}: expected { source: { package, version }, models: [...] }`);
   }
   for (const m of manifest.models) {
-    if (!/^[0-9a-f]{64}$/.test(String(m.sha256)) || !m.file || !m.path || m.file.includes('/')) {
-      throw new Error(`models/manifest.json: entry "${m.name}" needs file (a bare name), path and a 64-hex sha256`);
+    if (!/^[0-9a-f]{64}$/.test(String(m.sha256)) || !m.file || !m.path === !m.committed || m.file.includes('/')) {
+      throw new Error(
+        `models/manifest.json: entry "${m.name}" needs file (a bare name), a 64-hex sha256 and either path or committed`,
+      );
     }
   }
   return manifest;
@@ -130,6 +134,16 @@ export async function fetchModels(options = {}) {
   const manifest = await readManifest(modelsDir);
   const before = await verifyModels(modelsDir);
   const todo = manifest.models.filter((m) => !before.find((c) => c.name === m.name)?.ok);
+  // A committed model has no other source: a missing or altered copy is restored from git.
+  const lost = todo.find((m) => m.committed);
+  if (lost) {
+    const reason = before.find((c) => c.name === lost.name)?.reason ?? 'missing';
+    throw new ModelIntegrityError(
+      `model ${lost.name}: ${lost.file} is ${reason === 'mismatch' ? 'altered' : 'missing'}; it is committed with ` +
+        `the project (models/SOURCE.md): restore it with \`git checkout -- models/${lost.file}\``,
+      lost.name,
+    );
+  }
   const total = manifest.models.length;
   let done = 0;
   for (const c of before) {
@@ -147,10 +161,10 @@ export async function fetchModels(options = {}) {
     const extractDir = join(work, 'x');
     await mkdir(extractDir);
     // Only the listed paths are extracted; the package's scripts and other files never land.
-    await run('tar', ['-xzf', tarball, '-C', extractDir, '--no-same-owner', ...todo.map((m) => m.path)]);
+    await run('tar', ['-xzf', tarball, '-C', extractDir, '--no-same-owner', ...todo.map((m) => String(m.path))]);
     await mkdir(modelsDir, { recursive: true });
     for (const m of todo) {
-      const extracted = join(extractDir, m.path);
+      const extracted = join(extractDir, String(m.path));
       const check = await checkFile(extracted, m.sha256, m.name);
       if (!check.ok) {
         throw new ModelIntegrityError(

@@ -10,6 +10,7 @@ import { decodeImage } from './decode.js';
 import { edgeGap } from './detect-post.js';
 import {
   Challenge,
+  fusedLiveness,
   passiveVerdict,
   pickChallenge,
   type ChallengeObservation,
@@ -22,7 +23,7 @@ import { LanedInference, SPLIT_LANES } from './inference-lanes.js';
 import { ThreadInference } from './inference-thread.js';
 import { qualityReasons, type QualityReason } from './quality.js';
 import { lumaStats } from './raster.js';
-import { detectFaces, embedFace, eyeState, headPose, landmarks68, livenessScore } from './stages.js';
+import { detectFaces, embedFace, eyeState, fasScore, headPose, landmarks68, livenessScore } from './stages.js';
 import { screenPeak } from './screen-cue.js';
 import { makeTemplate, readTemplate, RECIPE, type ModelVersion, type Template } from './template.js';
 import type { Box, Detection, EyeState, FivePoints, HeadPose, RgbImage } from './types.js';
@@ -51,7 +52,10 @@ export interface FaceMeasures {
   eyeDistance: number;
   sharpness: number;
   brightness: number;
-  /** Probability that the face is real (passive liveness, this frame); null for references. */
+  /**
+   * Passive liveness of this frame: the two models' "real" probabilities fused (fusedLiveness);
+   * null for references.
+   */
   liveness: number | null;
   /** The screen-replay cue of this frame (screen-cue.ts); null for references or a small face. */
   screen: number | null;
@@ -264,18 +268,21 @@ export class FaceEngine {
     // landmarks, the worker's rejections must not count as unhandled (Node ends the process).
     const landmarksRun = awaitedLater(landmarks68(inf, img, chosen.box));
     const livenessRun = live ? awaitedLater(livenessScore(inf, img, chosen.box, s.liveness.realIndex)) : null;
+    const fasRun = live ? awaitedLater(fasScore(inf, img, chosen.box)) : null;
     const poseRun = live ? awaitedLater(headPose(inf, img, chosen.box)) : null;
     const points = await landmarksRun;
     const five = fivePointsFrom68(points);
     lap('landmarks');
     const q = s.quality;
-    const [embedded, liveness, eyes, pose] = await Promise.all([
+    const [embedded, modelLiveness, fas, eyes, pose] = await Promise.all([
       embedFace(inf, img, five, !live && s.match.mirrorReferences),
       livenessRun,
+      fasRun,
       live ? eyeState(inf, img, points, s.liveness.eyeOpenIndex, q.eyesClosedBelow) : null,
       poseRun,
     ]);
     lap('analyse');
+    const liveness = modelLiveness === null || fas === null ? null : fusedLiveness(modelLiveness, fas);
 
     const face = lumaStats(img, chosen.box);
     const frame = lumaStats(img, { x1: 0, y1: 0, x2: img.width, y2: img.height });

@@ -19,12 +19,12 @@ export interface Lane {
 
 /**
  * The chain that waits for the landmarks (detect -> landmark -> feature, eyes) on the calling
- * thread, and the models that need only the face box (liveness, pose) on a worker, where they
+ * thread, and the models that need only the face box (both liveness models, pose) on a worker, where they
  * start as soon as detection ends and run beside the chain.
  */
 export const SPLIT_LANES: readonly Lane[] = [
   { where: 'main', models: ['detect', 'landmark', 'feature', 'eye'] },
-  { where: 'worker', models: ['liveness', 'pose'] },
+  { where: 'worker', models: ['liveness', 'fasV2', 'fasV1se', 'pose'] },
 ];
 
 export class LanedInference implements Inference {

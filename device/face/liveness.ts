@@ -35,6 +35,18 @@ export function screenLooksLive(values: readonly (number | null | undefined)[], 
   return known.length === 0 || median(known) <= max;
 }
 
+/**
+ * One frame's passive liveness from the two models: the geometric mean of their "real"
+ * probabilities (a product of likelihoods, so either model's firm "spoof" pulls it down; a mean
+ * would let one model's confident "real" outvote the other's). The faceplugin model alone let a
+ * screen replay through on most frames (median 0.98 over the bench's replays, 0.92 over real
+ * video replays) while MiniFASNet scored them 0.00-0.10; both give genuine frames
+ * 0.7-1.0 (docs/face.md "Second passive model").
+ */
+export function fusedLiveness(model: number, fas: number): number {
+  return Math.sqrt(Math.max(0, model) * Math.max(0, fas));
+}
+
 export interface PassiveVerdict {
   decided: boolean;
   live: boolean;

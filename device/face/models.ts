@@ -12,7 +12,8 @@ import { readManifest } from '../../provisioning/models.mjs';
  * sha256 before loading, warmed up, and configured for small multi-core CPUs.
  */
 
-export const MODEL_NAMES = ['detect', 'landmark', 'feature', 'liveness', 'eye', 'pose'] as const;
+/** `fasV2`, `fasV1se`: the second passive liveness model (MiniFASNet at two crop scales, docs/face.md). */
+export const MODEL_NAMES = ['detect', 'landmark', 'feature', 'liveness', 'eye', 'pose', 'fasV2', 'fasV1se'] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
 
 export interface ModelInfo {
@@ -54,6 +55,8 @@ const EXPECTED_OUTPUTS: Record<ModelName, readonly string[]> = {
   liveness: ['output'],
   eye: ['output'],
   pose: ['output', '617', '618'],
+  fasV2: ['logits'],
+  fasV1se: ['logits'],
 };
 
 export function sessionConfig(opts: SessionOptions): ort.InferenceSession.SessionOptions {

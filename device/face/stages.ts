@@ -61,6 +61,14 @@ const POSE_SPEC: TensorSpec = {
 
 /** Scale factor of the liveness crop around the face box (the model was trained at 2.7). */
 export const LIVENESS_CROP = 2.7;
+/**
+ * The second passive model (MiniFASNet, models/SOURCE.md): each network was trained on its own
+ * crop of the detector's box (not squared), 2.7x and 4.0x, resized to 80x80, BGR, raw 0-255.
+ */
+const FAS_SPEC: TensorSpec = { width: 80, height: 80, channels: 'bgr', mean: [0], scale: [1], border: 0 };
+export const FAS_CROPS = { fasV2: 2.7, fasV1se: 4.0 } as const;
+/** Output class of the MiniFASNet models meaning "real" (upstream's label 1). */
+const FAS_REAL = 1;
 /** Eye crop side as a multiple of the eye's corner-to-corner width. */
 export const EYE_CROP = 1.6;
 
@@ -157,6 +165,24 @@ export function livenessInput(
 ): Float32Array {
   const crop = expandedBox(squareBox(box), LIVENESS_CROP, img.width, img.height);
   return warpToTensor(img, boxToAffine(crop, 128, 128), { ...LIVENESS_SPEC, channels: order }, out);
+}
+
+export function fasInput(img: RgbImage, box: Box, model: keyof typeof FAS_CROPS, out?: Float32Array): Float32Array {
+  const crop = expandedBox(box, FAS_CROPS[model], img.width, img.height);
+  return warpToTensor(img, boxToAffine(crop, FAS_SPEC.width, FAS_SPEC.height), FAS_SPEC, out);
+}
+
+/**
+ * Probability of "real" by the second passive model: the mean of the two networks' softmax
+ * outputs, as upstream fuses them.
+ */
+export async function fasScore(inf: Inference, img: RgbImage, box: Box): Promise<number> {
+  const runs = (Object.keys(FAS_CROPS) as (keyof typeof FAS_CROPS)[]).map(async (model) => {
+    const [out] = await outputs(inf, model, fasInput(img, box, model, take(inf, FAS_SPEC)));
+    return classProbability(out ?? [], FAS_REAL);
+  });
+  const [a, b] = await Promise.all(runs);
+  return ((a as number) + (b as number)) / 2;
 }
 
 export async function livenessScore(inf: Inference, img: RgbImage, box: Box, realIndex: number): Promise<number> {

@@ -114,7 +114,7 @@ export const FaceLivenessConfig = obj({
     maximum: 1,
     default: 0.5,
     description:
-      'median real probability over frames, with active liveness off (with it on, face.challenge.livenessMin applies)',
+      'median passive liveness (the two models\' fused "real" score) over frames, with active liveness off (with it on, face.challenge.livenessMin applies)',
   }),
   minFrames: Type.Integer({ minimum: 1, maximum: 30, default: 3 }),
   screenPeakMax: Type.Number({
@@ -203,9 +203,9 @@ export const FaceChallengeConfig = obj({
   livenessMin: Type.Number({
     minimum: 0,
     maximum: 1,
-    default: 0.2,
+    default: 0.5,
     description:
-      'median passive liveness ("real" probability) of the frames of the challenge sequence, and of the passive decision before it (face.liveness.threshold applies with the challenge off); docs/face.md',
+      'median passive liveness (the two models\' fused "real" score) of the frames of the challenge sequence, and of the passive decision before it (face.liveness.threshold applies with the challenge off); docs/face.md',
   }),
   minFrames: Type.Integer({
     minimum: 2,

@@ -25,8 +25,6 @@ export async function startedEngine(change?: (s: FaceSettings) => void): Promise
   return engine;
 }
 
-const MODEL_FILES = ['detect', 'landmark', 'feature', 'liveness', 'eye', 'pose'];
-
 /**
  * A temporary models folder: the manifest, the shipped models linked, and `tampered` (a model
  * name) as a copy with one byte changed. The caller removes the folder.
@@ -35,11 +33,14 @@ export async function modelsDirWithTampered(tampered: string): Promise<string> {
   const models = hostPaths().modelsDir;
   const dir = await mkdtemp(join(tmpdir(), 'booth-face-models-'));
   await copyFile(join(models, 'manifest.json'), join(dir, 'manifest.json'));
-  for (const name of MODEL_FILES.filter((m) => m !== tampered))
-    await symlink(join(models, `fr_${name}.onnx`), join(dir, `fr_${name}.onnx`));
-  const bytes = await readFile(join(models, `fr_${tampered}.onnx`));
+  // Every model the manifest lists (fetched and committed ones), one of them altered.
+  const manifest = JSON.parse(await readFile(join(models, 'manifest.json'), 'utf8')) as { models: { file: string }[] };
+  const altered = `fr_${tampered}.onnx`;
+  for (const { file } of manifest.models.filter((m) => m.file !== altered))
+    await symlink(join(models, file), join(dir, file));
+  const bytes = await readFile(join(models, altered));
   bytes[bytes.length - 100] = (bytes[bytes.length - 100]! + 1) % 256; // one byte changed
-  await writeFile(join(dir, `fr_${tampered}.onnx`), bytes);
+  await writeFile(join(dir, altered), bytes);
   return dir;
 }
 

@@ -38,6 +38,8 @@ const SHAPES: Record<ModelName, number> = {
   liveness: 3 * 128 * 128,
   eye: 24 * 24,
   pose: 3 * 224 * 224,
+  fasV2: 3 * 80 * 80,
+  fasV1se: 3 * 80 * 80,
 };
 /** A deterministic, non-constant input for a model. */
 const input = (name: ModelName, seed = 1) =>
@@ -100,7 +102,9 @@ describe('inference contract', () => {
         ['landmark', 2],
         ['eye', 3],
         ['pose', 2],
+        ['fasV2', 2],
         ['landmark', 3],
+        ['fasV1se', 2],
         ['detect', 2],
         ['eye', 4],
       ];

@@ -7,7 +7,9 @@ import { decodeImage } from '../../../device/face/decode.js';
 import type { FaceEngine } from '../../../device/face/engine.js';
 import { softmax } from '../../../device/face/heads.js';
 import { boxToAffine, warpToTensor } from '../../../device/face/raster.js';
-import { headPose, landmarks68, livenessInput } from '../../../device/face/stages.js';
+import { fasScore, headPose, landmarks68, livenessInput } from '../../../device/face/stages.js';
+import { median } from '../../../device/face/liveness.js';
+import { fillFrame } from '../../../device/hardware/camera/fill-frame.js';
 import type { RgbImage } from '../../../device/face/types.js';
 import { frame640 } from '../../../device/face/variants.js';
 import { FACES, startedEngine } from './helpers.js';
@@ -104,6 +106,45 @@ describe('what the model outputs mean', () => {
     expect(live.filter((p) => p > 0.5).length).toBeGreaterThanOrEqual(IMAGES.length - 1);
     expect(mean(live)).toBeGreaterThan(mean(replay) + 0.15);
     expect(engine.settings.liveness.realIndex).toBe(0);
+  });
+
+  it('second liveness model (MiniFASNet): index 1 is "real" (camera-like frames high, screen replays low)', async () => {
+    const live: number[] = [];
+    const replay: number[] = [];
+    for (const name of IMAGES) {
+      const photo = await read(name);
+      const frame = await (await fillFrame(photo, 640, 480)).jpeg({ quality: 90 }).toBuffer();
+      for (const [jpeg, into] of [
+        [frame, live],
+        [await screenReplay(photo), replay],
+      ] as const) {
+        const f = await face(jpeg);
+        if (f) into.push(await fasScore(engine.inference, f.img, f.box));
+      }
+    }
+    if (process.env.SEMANTICS_DEBUG) console.log({ live, replay });
+    expect(live).toHaveLength(IMAGES.length);
+    expect(replay.length).toBeGreaterThanOrEqual(3);
+    expect(median(live)).toBeGreaterThan(0.5);
+    expect(Math.max(...replay)).toBeLessThan(median(live));
+    expect(median(replay)).toBeLessThan(0.2);
+  });
+
+  it('the frame liveness fuses both models: a screen replay the first model takes for a face is refused', async () => {
+    const firstPasses: string[] = [];
+    const fusedPasses: string[] = [];
+    for (const name of IMAGES) {
+      const jpeg = await screenReplay(await read(name));
+      const a = await engine.analyse(jpeg, 'live');
+      const f = await face(jpeg);
+      if (!a.face || !f) continue;
+      const first = softmax((await run(engine, 'liveness', livenessInput(f.img, f.box)))[0]!)[0]!;
+      if (process.env.SEMANTICS_DEBUG) console.log(name, first, a.face.liveness);
+      if (first >= engine.settings.challenge.livenessMin) firstPasses.push(name);
+      if ((a.face.liveness ?? 0) >= engine.settings.challenge.livenessMin) fusedPasses.push(name);
+    }
+    expect(firstPasses.length).toBeGreaterThanOrEqual(1);
+    expect(fusedPasses).toEqual([]);
   });
 
   it('pose model: outputs are yaw, pitch, roll; mirroring negates yaw, rotating shifts roll', async () => {

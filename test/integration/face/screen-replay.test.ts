@@ -89,8 +89,11 @@ describe('screen replay (moiré cue)', () => {
     const replays = results.filter((x) => x.kind === 'replay');
     const { threshold } = passiveRule(verifier.liveness, true);
     expect(replays.length).toBeGreaterThanOrEqual(20);
-    // Without the cue these would have been verified: the passive model alone passes them.
-    expect(replays.filter((x) => x.passive >= threshold).length).toBeGreaterThanOrEqual(8);
+    // Without the cue these would have been verified: the passive models pass some of them, at
+    // the default and more at the 0.2 a hall may set (the site limits go down to 0.1; with the
+    // first model alone 8 or more passed; fused with MiniFASNet, fewer).
+    expect(replays.filter((x) => x.passive >= threshold).length).toBeGreaterThanOrEqual(1);
+    expect(replays.filter((x) => x.passive >= 0.2).length).toBeGreaterThanOrEqual(2);
     expect(replays.filter((x) => x.verdict === 'verified')).toEqual([]);
   });
 

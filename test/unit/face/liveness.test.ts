@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Challenge,
+  fusedLiveness,
   median,
   passiveVerdict,
   pickChallenge,
@@ -70,6 +71,18 @@ describe('passive liveness', () => {
       decided: true,
       live: false,
     });
+  });
+
+  it('fuses the two models so that a firm "spoof" from either stops a frame the other takes for real', () => {
+    // A screen replay the first model takes for a face (0.98) and MiniFASNet calls a spoof (0.01).
+    expect(fusedLiveness(0.98, 0.01)).toBeLessThan(0.2);
+    expect(fusedLiveness(0.01, 0.98)).toBeLessThan(0.2);
+    // Genuine frames: both high, or one merely unsure (the bench's lowest genuine: 1.00 and 0.48).
+    expect(fusedLiveness(1, 0.48)).toBeGreaterThan(0.5);
+    expect(fusedLiveness(0.9, 0.9)).toBeCloseTo(0.9);
+    // A mean would have let the replay through at the 0.5 threshold: the fusion is not a mean.
+    expect((0.98 + 0.01) / 2).toBeGreaterThan(0.49);
+    expect(fusedLiveness(-0.1, 0.5)).toBe(0);
   });
 });
 

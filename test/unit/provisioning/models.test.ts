@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchModels, verifyModels } from '../../../provisioning/models.mjs';
@@ -74,6 +74,43 @@ describe('model fetch and verification', () => {
     expect((await verifyModels(modelsDir))[0]).toMatchObject({ ok: true });
   });
 
+  it('verifies a model committed with the project, and never fetches one that is missing or altered', async () => {
+    const manifest = JSON.parse(await readFile(join(modelsDir, 'manifest.json'), 'utf8')) as { models: object[] };
+    const COMMITTED = Buffer.from('committed ONNX bytes');
+    manifest.models.push({
+      name: 'kept',
+      committed: true,
+      file: 'kept.onnx',
+      sha256: sha(COMMITTED),
+      inputs: {},
+      outputs: {},
+    });
+    await writeFile(join(modelsDir, 'manifest.json'), JSON.stringify(manifest));
+    await writeFile(join(modelsDir, 'kept.onnx'), COMMITTED);
+    const checks = await fetchModels({ modelsDir, tarball: await tarball(work, 'good', GOOD) });
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ['tiny', true],
+      ['kept', true],
+    ]);
+    for (const [state, bytes] of [
+      ['altered', Buffer.concat([COMMITTED, Buffer.from('!')])],
+      ['missing', null],
+    ] as const) {
+      if (bytes) await writeFile(join(modelsDir, 'kept.onnx'), bytes);
+      else await rm(join(modelsDir, 'kept.onnx'));
+      await expect(
+        fetchModels({ modelsDir, tarball: await tarball(work, `again-${state}`, GOOD) }),
+      ).rejects.toMatchObject({
+        code: 'BOOTH_ERR_MODEL_INTEGRITY',
+        message: expect.stringContaining(`kept.onnx is ${state}; it is committed with the project`),
+      });
+    }
+    // An entry with neither a source path nor `committed` is refused when the manifest is read.
+    manifest.models.push({ name: 'orphan', file: 'orphan.onnx', sha256: sha(GOOD), inputs: {}, outputs: {} });
+    await writeFile(join(modelsDir, 'manifest.json'), JSON.stringify(manifest));
+    await expect(verifyModels(modelsDir)).rejects.toThrow(/"orphan" needs .* either path or committed/);
+  });
+
   it('the shipped manifest pins every model the face engine uses', async () => {
     const manifest = JSON.parse(await readFile('models/manifest.json', 'utf8')) as {
       models: { name: string; sha256: string }[];
@@ -81,6 +118,8 @@ describe('model fetch and verification', () => {
     expect(manifest.models.map((m) => m.name).sort()).toEqual([
       'detect',
       'eye',
+      'fasV1se',
+      'fasV2',
       'feature',
       'landmark',
       'liveness',
