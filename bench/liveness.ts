@@ -7,10 +7,11 @@
  * Each presentation runs the booth's own decision path on synthetic frames (bench/liveness-scenes.ts)
  * from the shared faces dataset (master.csv: identities from its "Yes" pairs, one reference
  * photo each; each photo filled to 640x480 without black bars, fill-frame.ts), or with
- * LIVENESS_BASES=DIR from frames of real videos (one person each): the engine as shipped (default face config), the verifier (EngineFaceVerifier:
- * 1:N match, live templates kept for the challenge) and the visit's CaptureLoop (the prompt at
- * the first matched frame, the passive decision over `visit.framesToDecide` usable frames, the
- * challenge bound to the matched face, face.challenge defaults).
+ * LIVENESS_BASES=DIR from frames of real videos (one person each): the engine as shipped
+ * (default face config), the verifier (EngineFaceVerifier: 1:N match, live templates kept for
+ * the challenge) and the visit's CaptureLoop (the prompt at the first matched frame, the passive
+ * decision over `visit.framesToDecide` usable frames, the challenge bound to the matched face,
+ * face.challenge defaults).
  *
  * Time is simulated, not measured: frames are taken at the analysis rates measured on a Pi 4
  * budget by `npm run bench:camera` (the camera streams; analysis is paced by the engine): the
@@ -21,7 +22,8 @@
  * LIVENESS_FPS override the two rates.
  *
  * npm run bench:liveness  (LIVENESS_SEED=N, LIVENESS_FPS=N, LIVENESS_FULL_FPS=N, LIVENESS_SCALE=N
- * multiplies the number of presentations; LIVENESS_SETS=genuine,print runs only those; BENCH_FACES=DIR for another dataset;
+ * multiplies the number of presentations; LIVENESS_SETS=genuine,print runs only those;
+ * BENCH_FACES=DIR for another dataset; LIVENESS_BASES=DIR for real-video bases;
  * LIVENESS_FACE_CONFIG='{"challenge":{"stillPoseDeg":15}}' tries other face settings)
  */
 import { readFile } from 'node:fs/promises';

@@ -30,8 +30,8 @@ export async function videoFiles(dir: string): Promise<string[]> {
 }
 
 /**
- * Frames of the video as the camera would deliver them (its own ffmpeg command, scaled and
- * padded alike), `fps` a second, as fast as ffmpeg decodes them.
+ * Frames of the video as the camera would deliver them (its own ffmpeg command: fitted whole,
+ * edges smeared, fill-frame.ts), `fps` a second, as fast as ffmpeg decodes them.
  */
 export async function sampleFrames(file: string, fps: number): Promise<Buffer[]> {
   const size = (await probeFrameSize(file)) ?? undefined;

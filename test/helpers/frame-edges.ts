@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { lumaStats } from '../../device/face/raster.js';
 
 /**
  * Mean luma (0-255) of each edge band of a JPEG frame, `band` pixels deep: a frame padded with
@@ -8,13 +9,10 @@ export async function edgeLuma(
   jpeg: Buffer,
   band = 4,
 ): Promise<{ top: number; bottom: number; left: number; right: number }> {
-  const { data, info } = await sharp(jpeg).greyscale().raw().toBuffer({ resolveWithObject: true });
-  const mean = (x0: number, y0: number, x1: number, y1: number) => {
-    let sum = 0;
-    for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) sum += data[y * info.width + x] as number;
-    return sum / ((x1 - x0) * (y1 - y0));
-  };
+  const { data, info } = await sharp(jpeg).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const img = { data, width: info.width, height: info.height };
   const { width: w, height: h } = info;
+  const mean = (x1: number, y1: number, x2: number, y2: number) => lumaStats(img, { x1, y1, x2, y2 }).mean;
   return {
     top: mean(0, 0, w, band),
     bottom: mean(0, h - band, w, h),

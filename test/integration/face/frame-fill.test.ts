@@ -1,4 +1,4 @@
-import { mkdtemp, rm, copyFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,6 @@ import { frame640 } from '../../../device/face/variants.js';
 import { FolderCamera } from '../../../device/hardware/camera/folder.js';
 import { ManualClock } from '../../../device/core/clock.js';
 import { FACES, startedEngine } from './helpers.js';
-import { readFile } from 'node:fs/promises';
 
 /**
  * Why camera frames made from photos must not carry black bars (fill-frame.ts): the passive
